@@ -1,0 +1,218 @@
+// edged's settings: each one is a flag, an environment variable and a key of
+// the YAML config file. Flags win over the environment, which wins over the
+// file, which wins over the defaults. Every value from outside is validated
+// here, with an error naming where it came from and how to fix it.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { EdgeError } from '../common/errors.js';
+
+export interface DaemonConfig {
+  /** Where identity, Raft data, images and logs live. */
+  dataDir: string;
+  /** Address the peer listener binds (host:port). */
+  listenAddr: string;
+  /** Address other nodes use to reach this one; empty means "pick the first non-loopback IPv4". */
+  advertiseAddr: string;
+  /** Unix socket edgectl talks to; mode 0600, root only. */
+  controlSocket: string;
+  /** Join token for auto-join on boot; empty when the node is not told to join. */
+  joinToken: string;
+  /** Manager address to join; empty means "find one over mDNS". */
+  manager: string;
+  /** Node name; defaults to the OS hostname. */
+  hostname: string;
+  labels: Record<string, string>;
+  /** Config file that was read, if any. */
+  configFile: string;
+  /** Boot-partition file a flashed image carries (auto-join settings). */
+  bootConfigFile: string;
+}
+
+export const defaultConfigFile = '/etc/edgectl/edged.yaml';
+export const defaultBootConfigFiles = ['/boot/firmware/edgectl.yaml', '/boot/edgectl.yaml'];
+
+export function defaultConfig(): DaemonConfig {
+  return {
+    dataDir: '/var/lib/edgectl',
+    listenAddr: '0.0.0.0:4270',
+    advertiseAddr: '',
+    controlSocket: '/run/edgectl/edged.sock',
+    joinToken: '',
+    manager: '',
+    hostname: '',
+    labels: {},
+    configFile: '',
+    bootConfigFile: '',
+  };
+}
+
+type Key = Exclude<keyof DaemonConfig, 'configFile' | 'bootConfigFile'>;
+
+interface Setting {
+  key: Key;
+  flag: string;
+  env: string;
+  yaml: string;
+  help: string;
+}
+
+export const settings: readonly Setting[] = [
+  { key: 'dataDir', flag: '--data-dir', env: 'EDGED_DATA_DIR', yaml: 'data-dir', help: 'directory for identity, state, images and logs' },
+  { key: 'listenAddr', flag: '--listen-addr', env: 'EDGED_LISTEN_ADDR', yaml: 'listen-addr', help: 'IP:PORT the peer listener binds' },
+  { key: 'advertiseAddr', flag: '--advertise-addr', env: 'EDGED_ADVERTISE_ADDR', yaml: 'advertise-addr', help: 'IP other nodes use to reach this one' },
+  { key: 'controlSocket', flag: '--control-socket', env: 'EDGED_CONTROL_SOCKET', yaml: 'control-socket', help: 'unix socket edgectl connects to' },
+  { key: 'joinToken', flag: '--join-token', env: 'EDGED_JOIN_TOKEN', yaml: 'join-token', help: 'join this cluster on boot (EDGE1-…)' },
+  { key: 'manager', flag: '--manager', env: 'EDGED_MANAGER', yaml: 'manager', help: 'manager IP:PORT to join (default: found over mDNS)' },
+  { key: 'hostname', flag: '--hostname', env: 'EDGED_HOSTNAME', yaml: 'hostname', help: 'node name (default: the OS hostname)' },
+  { key: 'labels', flag: '--labels', env: 'EDGED_LABELS', yaml: 'labels', help: 'node labels k=v,k2=v2' },
+];
+
+export class ConfigError extends EdgeError {
+  constructor(message: string) {
+    super('EDGE_CONFIG_INVALID', message);
+  }
+}
+
+export function parseLabels(text: string, where: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  if (text.trim() === '') return labels;
+  for (const pair of text.split(',')) {
+    const match = /^([A-Za-z0-9][A-Za-z0-9._\/-]{0,62})=([A-Za-z0-9._:\/-]{0,63})$/.exec(pair.trim());
+    if (!match) throw new ConfigError(`${where}: label "${pair}" is not key=value (letters, digits, . _ - / ; key ≤ 63 chars)`);
+    labels[match[1]!] = match[2]!;
+  }
+  return labels;
+}
+
+export function parseHostPort(text: string, where: string): { host: string; port: number } {
+  const match = /^\[?([0-9A-Za-z.:-]+?)\]?:(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port < 1 || port > 65535) throw new ConfigError(`${where}: "${text}" is not IP:PORT (for example 0.0.0.0:4270)`);
+  return { host: match[1]!, port };
+}
+
+function assign(config: DaemonConfig, setting: Setting, raw: unknown, where: string): void {
+  if (setting.key === 'labels') {
+    if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+      const text = Object.entries(raw as Record<string, unknown>).map(([k, v]) => `${k}=${String(v)}`).join(',');
+      config.labels = parseLabels(text, where);
+    } else if (typeof raw === 'string') {
+      config.labels = parseLabels(raw, where);
+    } else {
+      throw new ConfigError(`${where}: labels must be a map or "k=v,k2=v2"`);
+    }
+    return;
+  }
+  if (typeof raw !== 'string' && typeof raw !== 'number') throw new ConfigError(`${where}: expected a string`);
+  const value = String(raw);
+  if (value.length > 4096) throw new ConfigError(`${where}: value longer than 4096 characters`);
+  if (setting.key === 'listenAddr' || (setting.key === 'manager' && value !== '')) parseHostPort(value, where);
+  config[setting.key] = value;
+}
+
+export function readYamlSettings(path: string, required: boolean): Record<string, unknown> | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  if (text.length > 64 * 1024) throw new ConfigError(`${path}: larger than 64 KiB; is this the right file?`);
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`${path}: not valid YAML: ${(error as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${path}: expected a map of settings at the top level`);
+  return parsed as Record<string, unknown>;
+}
+
+function applyYaml(config: DaemonConfig, values: Record<string, unknown>, path: string): void {
+  for (const [name, raw] of Object.entries(values)) {
+    const setting = settings.find((candidate) => candidate.yaml === name);
+    if (!setting) {
+      const known = settings.map((candidate) => candidate.yaml).join(', ');
+      throw new ConfigError(`${path}: unknown setting "${name}" (known: ${known})`);
+    }
+    assign(config, setting, raw, `${path}: ${name}`);
+  }
+}
+
+export interface LoadOptions {
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  /** Boot-partition files to look for; tests point this at fixtures. */
+  bootConfigFiles?: readonly string[];
+}
+
+/** Builds the config from defaults, files, environment and flags (in rising priority). */
+export function loadConfig(options: LoadOptions): DaemonConfig {
+  const config = defaultConfig();
+  const flags = parseFlags(options.argv);
+  const explicitFile = flags.get('--config') ?? options.env.EDGED_CONFIG;
+  const file = explicitFile ?? defaultConfigFile;
+  const fileValues = readYamlSettings(file, explicitFile !== undefined);
+  if (fileValues) {
+    applyYaml(config, fileValues, file);
+    config.configFile = file;
+  }
+  for (const bootFile of options.bootConfigFiles ?? defaultBootConfigFiles) {
+    const bootValues = readYamlSettings(bootFile, false);
+    if (!bootValues) continue;
+    applyYaml(config, bootValues, bootFile);
+    config.bootConfigFile = bootFile;
+    break;
+  }
+  for (const setting of settings) {
+    const fromEnv = options.env[setting.env];
+    if (fromEnv !== undefined && fromEnv !== '') assign(config, setting, fromEnv, `environment ${setting.env}`);
+  }
+  for (const setting of settings) {
+    const fromFlag = flags.get(setting.flag);
+    if (fromFlag !== undefined) assign(config, setting, fromFlag, `flag ${setting.flag}`);
+  }
+  return config;
+}
+
+const valueless = new Set(['--help', '-h', '--version', '--json']);
+
+/** `--name value` and `--name=value`; unknown flags are an error naming the flag. */
+export function parseFlags(argv: readonly string[]): Map<string, string> {
+  const known = new Set([...settings.map((setting) => setting.flag), '--config', ...valueless]);
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-')) throw new ConfigError(`unexpected argument "${arg}"; see edged --help`);
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    if (!known.has(name)) throw new ConfigError(`unknown flag ${name}; see edged --help`);
+    if (valueless.has(name)) {
+      flags.set(name, 'true');
+      continue;
+    }
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new ConfigError(`flag ${name} needs a value`);
+    flags.set(name, value);
+  }
+  return flags;
+}
+
+export function daemonHelp(): string {
+  const lines = settings.map((s) => `  ${(s.flag + ' VALUE').padEnd(26)} ${s.help}\n  ${''.padEnd(26)} (env ${s.env}, file key ${s.yaml})`);
+  return [
+    'Usage: edged [flags]',
+    '',
+    'The edgectl agent: runs on every board, joins the cluster, runs its tasks.',
+    '',
+    'Flags (each also an environment variable and a key of the config file):',
+    `  ${'--config PATH'.padEnd(26)} YAML config file (default ${defaultConfigFile}; env EDGED_CONFIG)`,
+    ...lines,
+    `  ${'--version'.padEnd(26)} print the version and exit`,
+    `  ${'--help'.padEnd(26)} print this help`,
+    '',
+    `A flashed board also reads ${defaultBootConfigFiles.join(' or ')} (join token, hostname, labels).`,
+  ].join('\n');
+}
