@@ -32,6 +32,14 @@ export function parseAuthChallenges(header: string): AuthChallenge[] {
     while (index < header.length && tokenChar.test(header[index]!)) index++;
     return header.slice(start, index);
   };
+  // Unquoted values should be RFC tokens, but some servers send bare URLs
+  // (with ":" and "/"); accept anything up to the next comma or space.
+  const readBare = (): string => {
+    const start = index;
+    while (index < header.length && header[index] !== ',' && header[index] !== ' ' && header[index] !== '\t' && header[index] !== '"') index++;
+    if (index === start) throw bad(`an empty value at ${index}`);
+    return header.slice(start, index);
+  };
   const readQuoted = (): string => {
     index++; // opening quote
     let value = '';
@@ -56,7 +64,7 @@ export function parseAuthChallenges(header: string): AuthChallenge[] {
     if (header[index] === '=' && challenges.length > 0) {
       index++;
       skipSpaces();
-      const value = header[index] === '"' ? readQuoted() : readToken();
+      const value = header[index] === '"' ? readQuoted() : readBare();
       challenges[challenges.length - 1]!.params[word.toLowerCase()] = value;
       continue;
     }
