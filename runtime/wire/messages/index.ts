@@ -1,0 +1,9 @@
+// The vocabulary every edgectl node speaks. To add your module's frames,
+// methods or topics: write runtime/wire/messages/<module>.ts exporting a
+// `definePart({...})` (see link.ts), then add it to the list below. The
+// types of every handler follow from that list; test/wire/vocabulary.test.ts
+// fails if a file in this folder is left out.
+import { createVocabulary } from '../vocabulary.js';
+import { link } from './link.js';
+
+export const wireVocabulary = createVocabulary([link]);
