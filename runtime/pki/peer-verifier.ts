@@ -91,7 +91,8 @@ function buildPath(leaf: X509Certificate, presented: X509Certificate[], trust: T
     for (const root of trust.roots) {
       if (!current.checkIssued(root.certificate)) continue;
       if (current.verify(root.certificate.publicKey)) return { certificates: [...certificates, root.certificate], root };
-      nameMatchedButBadSignature = true;
+      // A self-issued certificate here is another CA's root that happens to share our root's name: untrusted, not tampered.
+      if (current.subject !== current.issuer) nameMatchedButBadSignature = true;
     }
     const index = unused.findIndex((candidate) => candidate.ca && current.checkIssued(candidate) && current.verify(candidate.publicKey));
     if (index < 0) {

@@ -4,23 +4,11 @@ import * as assert from 'uvu/assert';
 import { ManualClock } from '../../runtime/common/clock.js';
 import { CertificateAuthority } from '../../runtime/pki/certificate-authority.js';
 import { createNodeKeyAndRequest, readCertificateRequest } from '../../runtime/pki/certificate-request.js';
-import { isPkiError, type PkiErrorCode } from '../../runtime/pki/errors.js';
 import { generateKeyPair } from '../../runtime/pki/key-pair.js';
 import { identityFromCertificate } from '../../runtime/pki/peer-identity.js';
 import { NODE_CERT_VALIDITY_MS_DEFAULT, NOT_BEFORE_BACKDATE_MS, SIGNING_ALGORITHM } from '../../runtime/pki/policy.js';
 import { loadX509Library } from '../../runtime/pki/x509-library.js';
-import { DAY_MS, PLAUSIBLE_MS, issueNode, makeCa } from './helpers.js';
-
-async function rejectsWith(promise: Promise<unknown>, code: PkiErrorCode, reason?: string): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isPkiError(error, code), `expected ${code}, got ${String(error)}`);
-    if (reason !== undefined) assert.is(error.reason, reason);
-    return error;
-  }
-  throw new assert.Assertion({ message: `expected ${code}, but it succeeded` });
-}
+import { DAY_MS, PLAUSIBLE_MS, issueNode, makeCa, rejectsWith } from './helpers.js';
 
 test('a new root CA is a self-signed P-256 CA certificate naming the cluster', async () => {
   // Proves: the root is a CA, self-signed, ECDSA P-256, O = cluster id, dated from the injected clock, and digestHex is SHA-256 of its DER.

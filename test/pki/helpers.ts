@@ -2,11 +2,13 @@
 // way to craft certificates the CA itself would never issue (for refusals).
 import { X509Certificate } from 'node:crypto';
 import type { Extension } from '@peculiar/x509';
+import * as assert from 'uvu/assert';
 import { ManualClock } from '../../runtime/common/clock.js';
 import { CertificateAuthority } from '../../runtime/pki/certificate-authority.js';
 import { createNodeKeyAndRequest, type NodeAddresses } from '../../runtime/pki/certificate-request.js';
 import { generateKeyPair, keyPairFromPem } from '../../runtime/pki/key-pair.js';
 import type { NodeRole } from '../../runtime/pki/names.js';
+import { PkiError, isPkiError, type PkiErrorCode } from '../../runtime/pki/errors.js';
 import { EKU_CLIENT_AUTH_OID, EKU_SERVER_AUTH_OID, SIGNING_ALGORITHM } from '../../runtime/pki/policy.js';
 import { TrustedTime } from '../../runtime/pki/trusted-time.js';
 import { loadX509Library } from '../../runtime/pki/x509-library.js';
@@ -79,4 +81,33 @@ export function patchDer(certPem: string, from: string, to: string): Buffer {
   if (at < 0 || from.length !== to.length) throw new Error(`patchDer: ${from} not found or lengths differ`);
   Buffer.from(to, 'ascii').copy(der, at);
   return der;
+}
+
+/** Awaits `promise`, asserts it rejected with a PkiError of `code` (and `reason`), returns the error. */
+export async function rejectsWith(promise: Promise<unknown>, code: PkiErrorCode, reason?: string): Promise<PkiError> {
+  try {
+    await promise;
+  } catch (error) {
+    return expectPkiError(error, code, reason);
+  }
+  assert.unreachable(`expected ${code}, but it succeeded`);
+  throw new Error('unreachable');
+}
+
+/** Runs `action`, asserts it threw a PkiError of `code` (and `reason`), returns the error. */
+export function throwsWith(action: () => unknown, code: PkiErrorCode, reason?: string): PkiError {
+  try {
+    action();
+  } catch (error) {
+    return expectPkiError(error, code, reason);
+  }
+  assert.unreachable(`expected ${code}, but it succeeded`);
+  throw new Error('unreachable');
+}
+
+function expectPkiError(error: unknown, code: PkiErrorCode, reason: string | undefined): PkiError {
+  if (!isPkiError(error, code)) assert.unreachable(`expected ${code}, got ${String(error)}`);
+  const pkiError = error as PkiError;
+  if (reason !== undefined) assert.is(pkiError.reason, reason);
+  return pkiError;
 }
