@@ -75,7 +75,7 @@ export class FakeHost {
   private nextPid = 1000;
 
   constructor(
-    readonly timers: Timers = systemTimers(),
+    readonly timers: Timers = systemTimers({ keepAlive: true }),
     readonly clock: Clock = systemClock,
   ) {}
 

@@ -14,10 +14,13 @@ export interface Timers {
 }
 
 /**
- * Real timers, unref'd: an executor's periodic work (health probes, log
- * checks) must never be the thing that keeps the agent process alive.
+ * Real timers, unref'd by default: an executor's periodic work (health
+ * probes, log checks) must never be the thing that keeps the agent process
+ * alive. The fake's simulated processes pass `keepAlive`, since a test
+ * awaiting a fake container's exit should keep running like one awaiting a
+ * real one.
  */
-export function systemTimers(): Timers {
+export function systemTimers(options: { keepAlive?: boolean } = {}): Timers {
   let nextId = 1;
   const live = new Map<number, NodeJS.Timeout>();
   return {
@@ -27,7 +30,7 @@ export function systemTimers(): Timers {
         live.delete(timerId);
         callback();
       }, delayMs);
-      timer.unref();
+      if (options.keepAlive !== true) timer.unref();
       live.set(timerId, timer);
       return { timerId };
     },
