@@ -42,9 +42,16 @@ const depthMaxCeiling = 512;
 /** Highest `frameBytesMax` accepted: 256 MiB is beyond any board's comfort. */
 const frameBytesMaxCeiling = 256 * 1024 * 1024;
 
-/** The default limits with some fields replaced, checked. */
+/**
+ * The default limits with some fields replaced, checked. String bounds not
+ * given follow a smaller frame bound down, so `{ frameBytesMax: 1024 }` alone
+ * is a valid setting.
+ */
 export function wireLimits(overrides: Partial<WireLimits> = {}): WireLimits {
-  const limits = Object.freeze({ ...defaultWireLimits, ...overrides });
+  const frameBytesMax = overrides.frameBytesMax ?? defaultWireLimits.frameBytesMax;
+  const stringBytesMax = overrides.stringBytesMax ?? Math.min(defaultWireLimits.stringBytesMax, frameBytesMax);
+  const keyBytesMax = overrides.keyBytesMax ?? Math.min(defaultWireLimits.keyBytesMax, stringBytesMax);
+  const limits = Object.freeze({ ...defaultWireLimits, ...overrides, frameBytesMax, stringBytesMax, keyBytesMax });
   validateWireLimits(limits);
   return limits;
 }

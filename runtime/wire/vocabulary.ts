@@ -214,12 +214,13 @@ export class Vocabulary<M extends MessageDef, Q extends MethodDef, E extends Top
   }
 
   private responseFields(ok: unknown, method: string, rpcId: number, definition: MessageDef): Fields {
-    if (ok === false) return errorResponseFields;
-    if (ok !== true) return definition.fields; // reports ok as not a boolean
     const fields = this.okResponseFields.get(method);
     if (fields === undefined) {
+      // methodOf named a method we could not have sent: a bug in the caller's bookkeeping.
       throw new WireError(WireErrorCode.MethodUnknown, `response ${rpcId} answers method "${method}", which this vocabulary does not define`, { messageType: 'response', method, rpcId });
     }
+    if (ok === false) return errorResponseFields;
+    if (ok !== true) return definition.fields; // reports ok as not a boolean
     return fields;
   }
 
