@@ -18,6 +18,8 @@ export interface MemoryFaults {
   /** Return a smaller count to cut the write short, or an Error to fail it. */
   write?(path: string, lengthBytes: number): number | Error | undefined;
   sync?(path: string): Error | undefined;
+  /** Awaited before a file fsync completes: a slow or stalled disk. */
+  syncDelay?(path: string): Promise<void> | undefined;
   syncDirectory?(path: string): Error | undefined;
 }
 
@@ -53,6 +55,7 @@ class MemoryFile implements StorageFile {
 
   async sync(): Promise<void> {
     this.checkOpen();
+    await this.fileSystem.faults.syncDelay?.(this.path);
     const fault = this.fileSystem.faults.sync?.(this.path);
     if (fault) throw fault;
     this.inode.durable = this.inode.data.slice(0, this.inode.lengthBytes);
