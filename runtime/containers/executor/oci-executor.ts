@@ -94,7 +94,13 @@ export class OciExecutor implements Executor {
       });
       const outcome = await waitUntil(
         paths.statusDir,
-        async () => ((await exists(paths.pid)) ? 'running' : (await exists(paths.exit)) ? 'failed' : null),
+        // Exit before pid: the runtime writes the pid file before the shim can write the exit
+        // file, so once the exit is there a missing pid file means the start itself failed.
+        async () => {
+          const ended = await exists(paths.exit);
+          if (await exists(paths.pid)) return 'running';
+          return ended ? 'failed' : null;
+        },
         { pollMs: startPollMs, timeoutMs: this.config.startTimeoutMs, what: `start of ${id}` },
       );
       if (outcome === 'running') {
