@@ -1,10 +1,10 @@
 // A minimal bearer-token service of the kind Docker Hub and GHCR run, for the
 // registry's `auth: token` mode: it checks Basic credentials, then signs an
-// ES256 JWT with a key generated here, carrying its self-signed certificate
+// ES256 JWT with a key generated here (openssl), carrying its self-signed certificate
 // in the x5c header; the registry trusts that certificate via rootcertbundle.
-import * as x509 from '@peculiar/x509';
-import { createSign, webcrypto, randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createSign, randomUUID, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 
@@ -21,27 +21,17 @@ export interface TokenServer {
 const base64url = (bytes: Uint8Array | string): string => Buffer.from(bytes).toString('base64url');
 
 export async function startTokenServer(dir: string, users: Record<string, string>): Promise<TokenServer> {
-  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: 'CN=edge-test-token-issuer',
-    notBefore: new Date(Date.now() - 3600_000),
-    notAfter: new Date(Date.now() + 24 * 3600_000),
-    keys,
-    signingAlgorithm: algorithm,
-    extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.digitalSignature, true)],
-  });
+  const keyPath = join(dir, 'token-key.pem');
   const rootCertBundlePath = join(dir, 'token-ca.pem');
-  writeFileSync(rootCertBundlePath, certificate.toString('pem'));
-  const privatePem = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64')}\n-----END PRIVATE KEY-----\n`;
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyPath, '-out', rootCertBundlePath, '-days', '1', '-subj', '/CN=edge-test-token-issuer'], { stdio: 'ignore' });
+  const privatePem = readFileSync(keyPath, 'utf8');
+  const certificateDer = new X509Certificate(readFileSync(rootCertBundlePath)).raw;
   const service = 'edge-test-registry';
   const issuer = 'edge-test-issuer';
   const requests: TokenServer['requests'] = [];
 
   const sign = (claims: object): string => {
-    const header = { alg: 'ES256', typ: 'JWT', x5c: [Buffer.from(certificate.rawData).toString('base64')] };
+    const header = { alg: 'ES256', typ: 'JWT', x5c: [certificateDer.toString('base64')] };
     const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
     const signature = createSign('SHA256').update(input).sign({ key: privatePem, dsaEncoding: 'ieee-p1363' });
     return `${input}.${base64url(signature)}`;
