@@ -67,6 +67,22 @@ export function encodeSnapshotMarker(index: number, term: number, keepsLog: bool
   return sealRecord(draft);
 }
 
+/** Whether a type byte and payload size (type byte included) could frame one of our records. */
+export function plausibleRecord(type: number, payloadBytes: number): boolean {
+  switch (type) {
+    case RecordType.SegmentStart:
+      return payloadBytes === 1 + segmentStartBodyBytes;
+    case RecordType.Entry:
+      return payloadBytes >= 1 + entryFixedBodyBytes;
+    case RecordType.HardState:
+      return payloadBytes === 1 + hardStateBodyBytes;
+    case RecordType.SnapshotMarker:
+      return payloadBytes === 1 + snapshotMarkerBodyBytes;
+    default:
+      return false;
+  }
+}
+
 function exactBytes(body: Uint8Array, bytes: number, what: string): string | null {
   return body.byteLength === bytes ? null : `a ${what} record has a ${body.byteLength}-byte body, expected ${bytes}`;
 }

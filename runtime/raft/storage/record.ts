@@ -104,7 +104,42 @@ export function readRecord(bytes: Uint8Array, offset: number, recordBytesMax: nu
   return { kind: 'record', type, body: bytes.subarray(offset + recordHeaderBytes + 1, endOffset), endOffset };
 }
 
-/** True when the damage reported by readRecord is a torn tail rather than corruption. */
-export function isTornTail(bytes: Uint8Array, read: Extract<RecordRead, { kind: 'invalid' }>): boolean {
-  return read.tornIfZeroFrom !== null && allZero(bytes, read.tornIfZeroFrom);
+export interface TailCheck {
+  recordBytesMax: number;
+  /** Whether a record type and payload size could be one of ours; screens candidates before a CRC. */
+  plausible(type: number, payloadBytes: number): boolean;
+  /** CRC work allowed while searching for a valid record past the damage. */
+  searchBytesMax: number;
+}
+
+/**
+ * Whether some whole, CRC-valid record starts after `offset`. Finding one
+ * means the damage at `offset` is followed by real data: corruption, never a
+ * tear (a tear leaves a prefix of what was written, and nothing after it).
+ * Returns true, to err on the side of stopping, when the search runs out of
+ * budget.
+ */
+function validRecordFollows(bytes: Uint8Array, offset: number, check: TailCheck): boolean {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let budgetBytes = check.searchBytesMax;
+  for (let start = offset + 1; start + recordHeaderBytes < bytes.byteLength; start += 1) {
+    const payloadBytes = view.getUint32(start, true);
+    const endOffset = start + recordHeaderBytes + payloadBytes;
+    if (payloadBytes === 0 || endOffset > bytes.byteLength || recordHeaderBytes + payloadBytes > check.recordBytesMax) continue;
+    if (!check.plausible(bytes[start + recordHeaderBytes]!, payloadBytes)) continue;
+    budgetBytes -= payloadBytes;
+    if (budgetBytes < 0) return true;
+    if (view.getUint32(start + 4, true) === recordChecksum(bytes, start, payloadBytes)) return true;
+  }
+  return false;
+}
+
+/**
+ * True when the damage reported by readRecord is a torn tail: what a crash
+ * during the last write leaves. Only zeros, or nothing, may follow the
+ * damaged record, and no valid record may hide past a damaged length field.
+ */
+export function isTornTail(bytes: Uint8Array, offset: number, read: Extract<RecordRead, { kind: 'invalid' }>, check: TailCheck): boolean {
+  if (read.tornIfZeroFrom === null || !allZero(bytes, read.tornIfZeroFrom)) return false;
+  return !validRecordFollows(bytes, offset, check);
 }

@@ -13,9 +13,9 @@ import { LogCorruptError, SnapshotMissingError, StorageFormatError } from './err
 import { parseSegmentFileName, parseSnapshotFileName, temporarySuffix } from './file-names.js';
 import type { InstrumentedFile, InstrumentedFileSystem } from './instrumented-file-system.js';
 import { LogShape } from './log-shape.js';
-import { decodeLogRecord, logFormatVersion, segmentStartBytes } from './log-record.js';
+import { decodeLogRecord, logFormatVersion, plausibleRecord, segmentStartBytes } from './log-record.js';
 import { LogReplay, type ReplayResult } from './log-replay.js';
-import { isTornTail, readRecord } from './record.js';
+import { isTornTail, readRecord, type TailCheck } from './record.js';
 import { SegmentWriter, type SegmentInfo } from './segment-writer.js';
 import { readSnapshotFile } from './snapshot-file.js';
 
@@ -76,6 +76,11 @@ function splitLeftovers(segments: SegmentInfo[]): { kept: SegmentInfo[]; leftove
   return { kept: segments.slice(Math.max(start, 0)), leftovers: segments.slice(0, Math.max(start, 0)) };
 }
 
+function tailCheck(config: StorageConfig): TailCheck {
+  // 64 MiB of CRC work is a fraction of a second on a Pi 4; only a pathological tail comes near it.
+  return { recordBytesMax: config.recordBytesMax, plausible: plausibleRecord, searchBytesMax: 64 * 1024 * 1024 };
+}
+
 async function scanSegment(fileSystem: InstrumentedFileSystem, config: StorageConfig, info: SegmentInfo, isNewest: boolean, log: ScannedLog): Promise<ScannedSegment> {
   const path = join(config.dir, info.name);
   const bytes = await fileSystem.readFile(path);
@@ -84,7 +89,7 @@ async function scanSegment(fileSystem: InstrumentedFileSystem, config: StorageCo
     const read = readRecord(bytes, offset, config.recordBytesMax);
     if (read.kind === 'end') break;
     if (read.kind === 'invalid') {
-      if (isNewest && isTornTail(bytes, read)) break;
+      if (isNewest && isTornTail(bytes, offset, read, tailCheck(config))) break;
       const where = isNewest ? 'and data follows it' : 'in a segment that was fsynced before the next one began';
       throw new LogCorruptError(path, offset, `${read.reason}, ${where}`);
     }
