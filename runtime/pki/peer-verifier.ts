@@ -50,10 +50,10 @@ export interface PeerVerifyOptions {
  */
 export function verifyPeerChain(chain: readonly CertificateInput[], options: PeerVerifyOptions): PeerIdentity {
   if (chain.length === 0) {
-    throw new PkiError('EDGE_PKI_PEER_NO_CERT', 'the peer presented no certificate: every edgectl link needs a client certificate; re-join that node', {});
+    throw new PkiError('EDGE_PKI_PEER_NO_CERT', 'the peer presented no certificate: every edgectl link needs a client certificate; re-join that node');
   }
   if (chain.length > PEER_CHAIN_CERTS_MAX) {
-    throw new PkiError('EDGE_PKI_CHAIN_TOO_LONG', `the peer presented ${chain.length} certificates, more than ${PEER_CHAIN_CERTS_MAX}: it is not an edgectl node`, {});
+    throw new PkiError('EDGE_PKI_CHAIN_TOO_LONG', `the peer presented ${chain.length} certificates, more than ${PEER_CHAIN_CERTS_MAX}: it is not an edgectl node`);
   }
   const certificates = chain.map((input) => toCertificate(input, 'peer certificate'));
   const leaf = certificates[0]!;
@@ -69,8 +69,7 @@ export function verifyPeerChain(chain: readonly CertificateInput[], options: Pee
   if (identity.clusterId !== rootCluster || identity.clusterId !== expectedCluster) {
     throw new PkiError(
       'EDGE_PKI_CERT_WRONG_CLUSTER',
-      `${name} belongs to cluster ${JSON.stringify(identity.clusterId)}, this node to ${JSON.stringify(expectedCluster)}: the peer is from another cluster`,
-      {},
+      `${name} belongs to cluster ${JSON.stringify(identity.clusterId)}, this node to ${JSON.stringify(expectedCluster)}: the peer is from another cluster`
     );
   }
   return identity;
@@ -86,33 +85,38 @@ function buildPath(leaf: X509Certificate, presented: X509Certificate[], trust: T
   const certificates = [leaf];
   const unused = [...presented];
   let current = leaf;
-  let nameMatchedButBadSignature = false;
+  let badSignature = false;
+  let issuerNotCa = false;
   for (let depth = 0; depth < PEER_CHAIN_CERTS_MAX; depth++) {
     for (const root of trust.roots) {
       if (!current.checkIssued(root.certificate)) continue;
       if (current.verify(root.certificate.publicKey)) return { certificates: [...certificates, root.certificate], root };
       // A self-issued certificate here is another CA's root that happens to share our root's name: untrusted, not tampered.
-      if (current.subject !== current.issuer) nameMatchedButBadSignature = true;
+      if (current.subject !== current.issuer) badSignature = true;
     }
-    const index = unused.findIndex((candidate) => candidate.ca && current.checkIssued(candidate) && current.verify(candidate.publicKey));
-    if (index < 0) {
-      nameMatchedButBadSignature ||= unused.some((candidate) => current.checkIssued(candidate));
+    const named = unused.filter((candidate) => current.checkIssued(candidate));
+    const issuer = named.find((candidate) => candidate.ca && current.verify(candidate.publicKey));
+    if (issuer === undefined) {
+      badSignature ||= named.some((candidate) => candidate.ca);
+      issuerNotCa = named.some((candidate) => !candidate.ca);
       break;
     }
-    current = unused.splice(index, 1)[0]!;
-    certificates.push(current);
+    unused.splice(unused.indexOf(issuer), 1);
+    certificates.push(issuer);
+    current = issuer;
   }
-  if (nameMatchedButBadSignature) {
+  if (badSignature) {
     throw new PkiError(
       'EDGE_PKI_CERT_SIGNATURE_INVALID',
       `${name} names a trusted issuer but its signature does not verify: it was altered or forged; refuse the peer and check that node`,
-      {},
+      { reason: 'signature' },
     );
   }
+  const because = issuerNotCa ? 'a certificate that is not a CA' : `"${oneLine(current.issuer)}", which is not a trusted root`;
   throw new PkiError(
     'EDGE_PKI_CERT_UNTRUSTED',
-    `${name} was issued by "${oneLine(current.issuer)}", which is not a trusted root (trusted: ${trust.digestsHex.map(shortDigest).join(', ')}): the peer belongs to another cluster or CA; join it with this cluster's token`,
-    {},
+    `${name} was issued by ${because} (trusted: ${trust.digestsHex.map(shortDigest).join(', ')}): the peer belongs to another cluster or CA; join it with this cluster's token`,
+    { reason: issuerNotCa ? 'issuer-not-ca' : 'unknown-issuer' },
   );
 }
 

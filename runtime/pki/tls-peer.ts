@@ -72,7 +72,7 @@ export function peerChainFromSocket(socket: TLSSocket): Buffer[] {
 /** Verifies the peer of an established TLS socket; see the file comment for where to call it. */
 export function verifyTlsPeer(socket: TLSSocket, options: PeerVerifyOptions): PeerIdentity {
   if (!socket.encrypted) {
-    throw new PkiError('EDGE_PKI_PEER_NO_CERT', 'the link is not TLS: edgectl has no insecure mode; connect with wss:// or tls', {});
+    throw new PkiError('EDGE_PKI_PEER_NO_CERT', 'the link is not TLS: edgectl has no insecure mode; connect with wss:// or tls');
   }
   return verifyPeerChain(peerChainFromSocket(socket), options);
 }

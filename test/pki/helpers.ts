@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { ManualClock } from '../../runtime/common/clock.js';
 import { CertificateAuthority } from '../../runtime/pki/certificate-authority.js';
 import { createNodeKeyAndRequest, type NodeAddresses } from '../../runtime/pki/certificate-request.js';
-import { generateKeyPair, keyPairFromPem } from '../../runtime/pki/key-pair.js';
+import { generateKeyPair, keyPairFromPem, type WebCryptoKeyPair } from '../../runtime/pki/key-pair.js';
 import type { NodeRole } from '../../runtime/pki/names.js';
 import { PkiError, isPkiError, type PkiErrorCode } from '../../runtime/pki/errors.js';
 import { EKU_CLIENT_AUTH_OID, EKU_SERVER_AUTH_OID, SIGNING_ALGORITHM } from '../../runtime/pki/policy.js';
@@ -49,14 +49,22 @@ export function timeAt(atMs: number): { time: TrustedTime; clock: ManualClock; l
  */
 export async function craftLeaf(
   ca: CertificateAuthority,
-  options: { ekus?: string[]; subject?: Record<string, string[]>[]; notBeforeMs?: number; notAfterMs?: number } = {},
+  options: {
+    ekus?: string[];
+    subject?: Record<string, string[]>[];
+    notBeforeMs?: number;
+    notAfterMs?: number;
+    /** KeyUsageFlags bits; default digitalSignature. */
+    keyUsages?: number;
+    keys?: WebCryptoKeyPair;
+  } = {},
 ): Promise<string> {
   const x509 = await loadX509Library();
   const caKeys = await keyPairFromPem(await ca.exportKeyPem());
-  const leafKeys = await generateKeyPair();
+  const leafKeys = options.keys ?? (await generateKeyPair());
   const extensions: Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+    new x509.KeyUsagesExtension(options.keyUsages ?? x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension(options.ekus ?? [EKU_SERVER_AUTH_OID, EKU_CLIENT_AUTH_OID]),
     await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
   ];

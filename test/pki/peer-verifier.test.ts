@@ -2,6 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Extension } from '@peculiar/x509';
+import { ManualClock } from '../../runtime/common/clock.js';
+import { CertificateAuthority } from '../../runtime/pki/certificate-authority.js';
 import { keyPairFromPem, generateKeyPair } from '../../runtime/pki/key-pair.js';
 import { verifyPeerChain, type PeerVerifyOptions } from '../../runtime/pki/peer-verifier.js';
 import { EKU_SERVER_AUTH_OID, SIGNING_ALGORITHM } from '../../runtime/pki/policy.js';
@@ -50,6 +52,17 @@ test('refuses an expired certificate and accepts it while still valid', async ()
   assert.match(error.message, 'node-1 expired at');
 });
 
+test('refuses a chain whose root has expired even if the leaf has not', async () => {
+  // Proves every certificate in the path is checked at TrustedTime, not only the leaf.
+  const clock = new ManualClock(PLAUSIBLE_MS);
+  const shortRoot = await CertificateAuthority.create({ clusterId: 'cluster-a', clock, validityMs: 30 * DAY_MS });
+  const outliving = await craftLeaf(shortRoot, { notAfterMs: PLAUSIBLE_MS + 60 * DAY_MS });
+  const shortTrust = TrustBundle.of([shortRoot.certificate]);
+  verifyPeerChain([outliving], options({ trust: shortTrust, time: timeAt(PLAUSIBLE_MS + 20 * DAY_MS).time }));
+  const error = throwsWith(() => verifyPeerChain([outliving], options({ trust: shortTrust, time: timeAt(PLAUSIBLE_MS + 40 * DAY_MS).time })), 'EDGE_PKI_CERT_EXPIRED');
+  assert.match(error.message, 'the CA certificate');
+});
+
 test('refuses a certificate not yet valid when the clock is plausible', () => {
   // Proves notBefore is enforced when the local clock can be believed (here: a month before issue, well past the floor).
   throwsWith(() => verifyPeerChain([node.certPem], options({ time: timeAt(PLAUSIBLE_MS - 30 * DAY_MS).time })), 'EDGE_PKI_CERT_NOT_YET_VALID');
@@ -93,7 +106,27 @@ test('a node certificate cannot act as an issuer', async () => {
     signingAlgorithm: SIGNING_ALGORITHM,
     extensions,
   });
-  throwsWith(() => verifyPeerChain([forged.toString('pem'), node.certPem], options()), 'EDGE_PKI_CERT_UNTRUSTED');
+  throwsWith(() => verifyPeerChain([forged.toString('pem'), node.certPem], options()), 'EDGE_PKI_CERT_UNTRUSTED', 'unknown-issuer');
+
+  // Even a non-CA certificate that (wrongly) allows keyCertSign is not accepted as an intermediate.
+  const signerKeys = await generateKeyPair();
+  const signerPem = await craftLeaf(ca, {
+    keys: signerKeys,
+    subject: [{ CN: ['node-signer'] }, { OU: ['edge-worker'] }, { O: ['cluster-a'] }],
+    keyUsages: x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign,
+  });
+  const viaSigner = await x509.X509CertificateGenerator.create({
+    subject: [{ CN: ['node-forged'] }, { OU: ['edge-manager'] }, { O: ['cluster-a'] }],
+    issuer: new x509.X509Certificate(new X509Certificate(signerPem).raw).subjectName,
+    notBefore: new Date(PLAUSIBLE_MS - DAY_MS),
+    notAfter: new Date(PLAUSIBLE_MS + 10 * DAY_MS),
+    publicKey: keys.publicKey,
+    signingKey: signerKeys.privateKey,
+    signingAlgorithm: SIGNING_ALGORITHM,
+    extensions,
+  });
+  assert.ok(new X509Certificate(viaSigner.toString('pem')).checkIssued(new X509Certificate(signerPem)));
+  throwsWith(() => verifyPeerChain([viaSigner.toString('pem'), signerPem], options()), 'EDGE_PKI_CERT_UNTRUSTED', 'issuer-not-ca');
 });
 
 test('refuses a certificate of another cluster when a cluster id is required, and a subject that names no node', async () => {
