@@ -123,14 +123,9 @@ export class Ingest {
     this.verifier.reset();
   }
 
-  /** Verifies, syncs and renames into place; on a mismatch the partial file is deleted. */
+  /** Verifies, syncs and renames into place. On a mismatch it throws and the caller discards or restarts. */
   async commit(): Promise<void> {
-    try {
-      this.verifier.check();
-    } catch (error) {
-      await this.discard();
-      throw error;
-    }
+    this.verifier.check();
     await this.handle.sync();
     await this.handle.close();
     await rename(this.partialPath, this.finalPath);

@@ -148,6 +148,8 @@ export class Puller {
     }
     const what = `${kind} ${digest} of ${repositoryName(reference)}`;
     const ingest = await this.blobs.openIngest(digest, size, what, { resume: true });
+    // Bytes left by an earlier run are trusted only until the digest says otherwise.
+    let resumedFromDisk = ingest.offsetBytes > 0;
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await this.client.fetchBlob(reference, digest, ingest.offsetBytes);
@@ -161,6 +163,12 @@ export class Puller {
         await ingest.commit();
         return;
       } catch (error) {
+        if (resumedFromDisk && error instanceof ImageError && error.code === 'EDGE_IMAGE_DIGEST_MISMATCH') {
+          resumedFromDisk = false;
+          await ingest.restart();
+          onProgress?.({ phase: 'retry', digest, fromByte: 0, attempt, reason: 'the partial download left by an earlier attempt was corrupt' });
+          continue;
+        }
         const retryable = error instanceof ImageError && error.retryable;
         if (!retryable || attempt >= this.limits.blobAttemptsMax) {
           // Keep a partial download only when trying again later could finish it.
