@@ -38,7 +38,7 @@ export interface LayerUnpackResult {
   skippedDevices: number;
 }
 
-export async function unpackLayer(source: AsyncIterable<Uint8Array>, options: LayerUnpackOptions): Promise<LayerUnpackResult> {
+export async function unpackLayer(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: LayerUnpackOptions): Promise<LayerUnpackResult> {
   const writer = new LayerWriter(options);
   const reader = new TarReader();
   const hash = createHash('sha256');
