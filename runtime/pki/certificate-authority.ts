@@ -25,11 +25,12 @@ import {
   SIGNING_ALGORITHM,
 } from './policy.js';
 import { readCertificateRequest } from './certificate-request.js';
+import { TrustedTime } from './trusted-time.js';
 import { loadX509Library } from './x509-library.js';
 
 export interface CreateRootOptions {
   clusterId: string;
-  /** Must read real time: certificates are dated from it. */
+  /** Must read real time: certificates are dated from it. A TrustedTime may be passed (cluster time counts). */
   clock: Clock;
   /** Root lifetime in ms. Default ROOT_CA_VALIDITY_MS_DEFAULT (20 years). */
   validityMs?: number;
@@ -193,7 +194,9 @@ export class CertificateAuthority {
  */
 function requirePlausibleClock(clock: Clock): number {
   const nowMs = clock.nowMs();
-  if (nowMs < CLOCK_FLOOR_MS) {
+  // A TrustedTime without local or cluster time answers with its floor, a lower bound, not a time to date certificates from.
+  const onlyFloor = clock instanceof TrustedTime && clock.reading().source === 'floor';
+  if (nowMs < CLOCK_FLOOR_MS || onlyFloor) {
     throw new PkiError(
       'EDGE_PKI_CLOCK_IMPLAUSIBLE',
       `this manager's clock reads ${new Date(nowMs).toISOString()}, before ${new Date(CLOCK_FLOOR_MS).toISOString()}: set the time (NTP) before issuing certificates`,

@@ -8,7 +8,7 @@ import { generateKeyPair } from '../../runtime/pki/key-pair.js';
 import { identityFromCertificate } from '../../runtime/pki/peer-identity.js';
 import { NODE_CERT_VALIDITY_MS_DEFAULT, NOT_BEFORE_BACKDATE_MS, SIGNING_ALGORITHM } from '../../runtime/pki/policy.js';
 import { loadX509Library } from '../../runtime/pki/x509-library.js';
-import { DAY_MS, PLAUSIBLE_MS, issueNode, makeCa, rejectsWith } from './helpers.js';
+import { DAY_MS, PLAUSIBLE_MS, issueNode, makeCa, rejectsWith, timeAt } from './helpers.js';
 
 test('a new root CA is a self-signed P-256 CA certificate naming the cluster', async () => {
   // Proves: the root is a CA, self-signed, ECDSA P-256, O = cluster id, dated from the injected clock, and digestHex is SHA-256 of its DER.
@@ -113,12 +113,17 @@ test('a joiner cannot put invalid names in its CSR', async () => {
 });
 
 test('a CA whose clock reads 1970 refuses to create or issue', async () => {
-  // Proves a manager with an unset clock cannot mint certificates that would be expired everywhere else.
+  // Proves a manager with an unset clock cannot mint certificates that would be expired everywhere else; cluster time is enough.
   await rejectsWith(CertificateAuthority.create({ clusterId: 'c', clock: new ManualClock(0) }), 'EDGE_PKI_CLOCK_IMPLAUSIBLE');
   const { ca, clock } = await makeCa();
   const { csrPem } = await createNodeKeyAndRequest({ hostname: 'pi-a' });
   clock.setWall(1000);
   await rejectsWith(ca.issueNodeCertificate({ csrPem, nodeId: 'node-1', role: 'worker' }), 'EDGE_PKI_CLOCK_IMPLAUSIBLE');
+  const unset = timeAt(0).time;
+  await rejectsWith(CertificateAuthority.create({ clusterId: 'c', clock: unset }), 'EDGE_PKI_CLOCK_IMPLAUSIBLE');
+  unset.learnClusterTime(PLAUSIBLE_MS);
+  const dated = await CertificateAuthority.create({ clusterId: 'c', clock: unset });
+  assert.is(Date.parse(dated.certificate.validFrom), PLAUSIBLE_MS - NOT_BEFORE_BACKDATE_MS);
 });
 
 test('a saved CA reloads and keeps issuing; a foreign key is refused', async () => {
