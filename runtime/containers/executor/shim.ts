@@ -13,8 +13,10 @@ import { join } from 'node:path';
 
 /**
  * $1 container status dir, $2 logs dir, $3 OOM evidence file ("" if none), $4... the runtime's argv.
- * Every file is written to a temporary name and renamed, so a reader sees
- * either nothing or the whole content. stdout/stderr are opened with ">>"
+ * The exit and OOM files are written to a temporary name and renamed, so a
+ * reader sees either nothing or the whole content. shim.pid is written in
+ * place, to spare a fork of mv on the start path; a reader that catches it
+ * empty treats the shim as still starting (see recovery.ts isSupervised). stdout/stderr are opened with ">>"
  * (O_APPEND): after the agent truncates a log to rotate it, the next write
  * lands at the new end instead of leaving a hole of zeros.
  */
@@ -24,7 +26,7 @@ status_dir=$1
 logs_dir=$2
 oom_evidence=$3
 shift 3
-echo $$ > "$status_dir/shim.pid.tmp" && mv -f "$status_dir/shim.pid.tmp" "$status_dir/shim.pid"
+echo $$ > "$status_dir/shim.pid"
 exec </dev/null >>"$logs_dir/stdout.log" 2>>"$logs_dir/stderr.log"
 "$@"
 status=$?
