@@ -51,6 +51,22 @@ export interface SimResult {
 
 export const tickMs = 100;
 
+/**
+ * Config variants the seeds rotate through, so every supported combination
+ * meets the faults: without CheckQuorum an isolated leader lingers (ReadIndex
+ * must still be safe), without PreVote terms churn, short timeouts split votes.
+ */
+export const configVariants: ReadonlyArray<{ name: string; configure: (config: RaftConfig) => RaftConfig }> = [
+  { name: 'defaults', configure: (c) => c },
+  { name: 'no-check-quorum', configure: (c) => ({ ...c, checkQuorum: false }) },
+  { name: 'no-pre-vote', configure: (c) => ({ ...c, preVote: false }) },
+  { name: 'short-timeouts', configure: (c) => ({ ...c, electionTimeoutTicksMin: 3, electionTimeoutTicksMax: 5 }) },
+];
+
+export function variantForSeed(seed: number): (typeof configVariants)[number] {
+  return configVariants[Math.floor(seed / 2) % configVariants.length]!;
+}
+
 /** The shape of a run, derived from its seed so `--seed N` alone replays it. */
 export function optionsForSeed(seed: number, overrides: Partial<SimOptions> = {}): SimOptions {
   return {
@@ -59,8 +75,9 @@ export function optionsForSeed(seed: number, overrides: Partial<SimOptions> = {}
     faultPhaseMs: 12_000,
     livenessTicksMax: 150,
     membership: seed % 3 === 0,
-    clients: 3,
+    clients: 4,
     trace: null,
+    configure: variantForSeed(seed).configure,
     ...overrides,
   };
 }
