@@ -178,9 +178,9 @@ export class OciExecutor implements Executor {
     const streams = options.streams ?? ['stdout', 'stderr'];
     const paths = this.paths(id);
     const source = (stream: LogStream): AsyncGenerator<LogLine> => this.streamLines(paths, stream, options);
-    const load = this.load(id);
+    const load = (): Promise<unknown> => this.load(id); // lazily: an unread iterable must not leave a rejection behind
     return (async function* () {
-      await load;
+      await load();
       if (options.follow) yield* mergeByArrival(streams.map(source));
       else for (const stream of streams) yield* source(stream);
     })();

@@ -10,6 +10,7 @@
 import { readdir, rm, rmdir } from 'node:fs/promises';
 import { cgroupDirsToRemove, containerCgroups, type CgroupLayout } from './cgroups.js';
 import { containerPaths, containersDir, readExit, readRecord, writeFileAtomic, type ContainerPaths, type ContainerRecord } from './container-dir.js';
+import { RuntimeCommandFailedError } from './errors.js';
 import type { OciRuntime } from './runtime.js';
 import { isShimAlive } from './shim.js';
 import { isValidContainerId } from './spec.js';
@@ -38,11 +39,27 @@ export async function markLost(paths: ContainerPaths, id: string, runtime: OciRu
   await writeFileAtomic(paths.lost, 'shim gone without an exit record\n');
 }
 
+const cgroupRemoveAttempts = 10;
+const cgroupRemoveRetryMs = 50;
+
+/**
+ * rmdir of the container's cgroups, deepest first. EBUSY means the kernel
+ * still counts a task in it (a SIGKILLed process not yet reaped); that clears
+ * within milliseconds, so it is retried a bounded number of times.
+ */
 export async function removeCgroups(layout: CgroupLayout, cgroupParent: string, id: string): Promise<void> {
   for (const dir of cgroupDirsToRemove(layout, containerCgroups(cgroupParent, id))) {
-    await rmdir(dir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    for (let attempt = 1; ; attempt++) {
+      const code = await rmdir(dir).then(
+        () => null,
+        (error: NodeJS.ErrnoException) => error.code ?? 'EUNKNOWN',
+      );
+      if (code === null || code === 'ENOENT') break;
+      if (code !== 'EBUSY' || attempt >= cgroupRemoveAttempts) {
+        throw new RuntimeCommandFailedError(`rmdir ${dir}`, `${code}: the cgroup still holds processes; kill them and remove again`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, cgroupRemoveRetryMs));
+    }
   }
 }
 
