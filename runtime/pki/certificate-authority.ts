@@ -9,10 +9,11 @@
  */
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import type { Extension } from '@peculiar/x509';
+import { assert } from '../common/assert.js';
 import type { Clock } from '../common/clock.js';
 import { PkiError } from './errors.js';
 import { generateKeyPair, keyPairFromPem, privateKeyToPem, type WebCryptoKeyPair } from './key-pair.js';
-import { ROLE_ORGANIZATIONAL_UNIT, validateId, type NodeRole } from './names.js';
+import { NODE_ROLES, ROLE_ORGANIZATIONAL_UNIT, validateId, type NodeRole } from './names.js';
 import { certificateSha256Hex, toCertificate, type CertificateInput } from './pem.js';
 import { certificateValidity } from './peer-identity.js';
 import {
@@ -122,6 +123,7 @@ export class CertificateAuthority {
   /** Signs a node certificate; see IssueNodeCertificateRequest for where each field comes from. */
   async issueNodeCertificate(request: IssueNodeCertificateRequest): Promise<string> {
     validateId(request.nodeId, 'node id');
+    assert(NODE_ROLES.includes(request.role), `issueNodeCertificate: unknown role ${String(request.role)}`);
     const nowMs = requirePlausibleClock(this.clock);
     const csr = await readCertificateRequest(request.csrPem);
     const x509 = await loadX509Library();

@@ -64,7 +64,7 @@ export function verifyPeerChain(chain: readonly CertificateInput[], options: Pee
   }
   checkLeafPurpose(leaf, options.peerTlsRole, name);
   const identity = identityFromCertificate(leaf);
-  const rootCluster = subjectIdentityCluster(path.root.certificate);
+  const rootCluster = rootClusterId(path.root.certificate);
   const expectedCluster = options.clusterId ?? rootCluster;
   if (identity.clusterId !== rootCluster || identity.clusterId !== expectedCluster) {
     throw new PkiError(
@@ -139,7 +139,7 @@ function checkLeafPurpose(leaf: X509Certificate, peerTlsRole: 'client' | 'server
   }
 }
 
-function subjectIdentityCluster(root: X509Certificate): string {
+function rootClusterId(root: X509Certificate): string {
   const organization = root.subject.split('\n').find((line) => line.startsWith('O='));
   return organization?.slice(2) ?? '';
 }
