@@ -1,9 +1,13 @@
 // Rebuilds the log from its records, in file order, with the same rules the
-// storage applied when it wrote them. Pure: records in, entries out. Segments
-// wholly covered by a snapshot may already be removed, so the replay may
-// start part-way through the log; what it cannot explain it reports as a
-// reason string for the caller to turn into a typed error with a file and an
-// offset.
+// storage applied when it wrote them. Pure: records in, entries out.
+//
+// Segments wholly covered by a snapshot may already be removed, and a crash
+// may bring back some removed segments but not others, so the replay may
+// start part-way through the log and meet old markers whose entries are
+// gone. It is therefore lenient about gaps that a later snapshot covers and
+// strict about the final log: finish() requires it to run unbroken from the
+// newest snapshot. What it cannot explain it reports as a reason string for
+// the caller to turn into a typed error with a file and an offset.
 import type { Entry, HardState, SnapshotMeta } from '../types.js';
 import type { LogRecord } from './log-record.js';
 
@@ -90,7 +94,7 @@ export class LogReplay {
     const first = this.entries[0];
     const last = this.lastIndex();
     if (!first || last === null) {
-      if (base !== null && entry.index !== base + 1) return `entry ${entry.index} follows snapshot ${base}: entries are missing`;
+      // Entries between the marker and this one may have lived in segments a later snapshot removed; finish() checks the final log.
       this.entries.push(entry);
       return null;
     }
@@ -114,9 +118,10 @@ export class LogReplay {
     } else {
       const term = this.termAt(marker.index);
       if (term !== null && term !== marker.term) return `snapshot marker at ${marker.index} has term ${marker.term}, the log has ${term}`;
+      // If the replay holds nothing at or below the marker, the entries between lived in segments a later
+      // snapshot covered and removed; finish() proves the final log has no such gap.
       const first = this.entries[0];
-      if (first && first.index > marker.index + 1) return `entries ${marker.index + 1}..${first.index - 1} are missing after a snapshot`;
-      if (first) this.entries = this.entries.slice(marker.index + 1 - first.index);
+      if (first && first.index <= marker.index) this.entries = this.entries.slice(marker.index + 1 - first.index);
     }
     this.lastMarker = marker;
     return null;

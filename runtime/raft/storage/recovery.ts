@@ -42,6 +42,7 @@ interface ScannedLog {
   replay: LogReplay;
   segments: ScannedSegment[];
   voidBeforeSequence: number;
+  markerSequence: number;
 }
 
 function listStorage(dir: string, names: readonly string[]): Listing {
@@ -105,7 +106,10 @@ async function scanSegment(fileSystem: InstrumentedFileSystem, config: StorageCo
     const problem = log.replay.apply(record);
     if (problem) throw new LogCorruptError(path, offset, problem);
     if (record.kind === 'entry') info.maxEntryIndex = Math.max(info.maxEntryIndex, record.entry.index);
-    if (record.kind === 'snapshot-marker' && !record.keepsLog) log.voidBeforeSequence = info.sequence;
+    if (record.kind === 'snapshot-marker') {
+      log.markerSequence = info.sequence;
+      if (!record.keepsLog) log.voidBeforeSequence = info.sequence;
+    }
     offset = read.endOffset;
   }
   return { info, path, validBytes: offset, fileBytes: bytes.byteLength };
@@ -165,7 +169,7 @@ export async function recoverStorage(fileSystem: InstrumentedFileSystem, config:
   if (leftovers.length > 0 && !newestSnapshot) {
     throw new SnapshotMissingError(dir, `segments ${leftovers[leftovers.length - 1]!.sequence + 1}..${kept[0]!.sequence - 1} are missing and no snapshot covers them`);
   }
-  const log: ScannedLog = { replay: new LogReplay(), segments: [], voidBeforeSequence: 0 };
+  const log: ScannedLog = { replay: new LogReplay(), segments: [], voidBeforeSequence: 0, markerSequence: 0 };
   for (const [i, info] of kept.entries()) log.segments.push(await scanSegment(fileSystem, config, info, i === kept.length - 1, log));
   const snapshotMeta = newestSnapshot?.snapshot.meta ?? null;
   const result = log.replay.finish(snapshotMeta);
@@ -182,6 +186,7 @@ export async function recoverStorage(fileSystem: InstrumentedFileSystem, config:
     hardState: result.hardState,
     lastEntryIndex: shape.lastIndex,
     voidBeforeSequence: log.voidBeforeSequence,
+    markerSequence: log.markerSequence,
     snapshotName: newestSnapshot?.name ?? null,
   });
   if (newestSnapshot) {

@@ -41,6 +41,8 @@ export interface WriterStart {
   lastEntryIndex: number;
   /** Segments with a lower sequence hold only records a log-replacing snapshot voided. */
   voidBeforeSequence: number;
+  /** The segment holding the newest snapshot marker (0: none); it and later ones are never removed. */
+  markerSequence: number;
   snapshotName: string | null;
 }
 
@@ -57,6 +59,7 @@ export class SegmentWriter {
   private hardStateWritten: HardState;
   private lastEntryIndexWritten: number;
   private voidBeforeSequence: number;
+  private markerSequence: number;
   private snapshotName: string | null;
   private readonly obsoleteSnapshots: string[] = [];
 
@@ -72,6 +75,7 @@ export class SegmentWriter {
     this.hardStateWritten = start.hardState;
     this.lastEntryIndexWritten = start.lastEntryIndex;
     this.voidBeforeSequence = start.voidBeforeSequence;
+    this.markerSequence = start.markerSequence;
     this.snapshotName = start.snapshotName;
   }
 
@@ -122,11 +126,15 @@ export class SegmentWriter {
   /**
    * Removes the oldest segments while each is voided by a log-replacing
    * snapshot or holds no entry after `snapshotIndex`. Stops at the first one
-   * still needed, so what remains is always a contiguous run of sequences.
+   * still needed, so what remains is always a contiguous run of sequences,
+   * and never removes the segment holding the newest snapshot marker: without
+   * it a later recovery could not tell "the log continues the snapshot" from
+   * "the marker was never written".
    */
   async removeCovered(snapshotIndex: number): Promise<void> {
     while (this.segments.length > 1) {
       const oldest = this.segments[0]!;
+      if (oldest.sequence >= this.markerSequence) break;
       if (oldest.sequence >= this.voidBeforeSequence && oldest.maxEntryIndex > snapshotIndex) break;
       await this.fileSystem.remove(join(this.config.dir, oldest.name));
       this.segments.shift();
@@ -176,7 +184,10 @@ export class SegmentWriter {
       this.lastEntryIndexWritten = record.entryIndex;
     }
     if (record.hardState) this.hardStateWritten = record.hardState;
-    if ('voidsEarlierRecords' in record && record.voidsEarlierRecords) this.voidBeforeSequence = active.sequence;
+    if ('voidsEarlierRecords' in record) {
+      this.markerSequence = active.sequence;
+      if (record.voidsEarlierRecords) this.voidBeforeSequence = active.sequence;
+    }
   }
 
   private async startNextSegment(nextRecord: PendingRecord): Promise<void> {
