@@ -72,7 +72,8 @@ async function main(): Promise<number> {
   console.log('| measure | value | unit | budget | result |');
   console.log('|---|---|---|---|---|');
   for (const row of rows) console.log(`| ${row.name} | ${formatValue(row.value)} | ${row.unit} | ${row.budget} | ${row.status} |`);
-  if (missing.length > 0 && filters.length === 0) console.log(`\nbudgets with no measure this run: ${missing.join(', ')}`);
+  // A budget nobody measures is a check that silently stopped running.
+  if (missing.length > 0 && filters.length === 0) failures.push(`budgets with no measure this run: ${missing.join(', ')}`);
   if (failures.length > 0) {
     console.log(`\n${failures.length} budget(s) missed or suite(s) failed:\n- ${failures.join('\n- ')}`);
     return 1;

@@ -84,10 +84,12 @@ export function parseLabels(text: string, where: string): Record<string, string>
   return labels;
 }
 
-export function parseHostPort(text: string, where: string): { host: string; port: number } {
+/** `anyPort` accepts port 0 ("let the OS pick"), which only makes sense for a listener. */
+export function parseHostPort(text: string, where: string, options: { anyPort?: boolean } = {}): { host: string; port: number } {
   const match = /^\[?([0-9A-Za-z.:-]+?)\]?:(\d{1,5})$/.exec(text);
   const port = match ? Number(match[2]) : NaN;
-  if (!match || port < 1 || port > 65535) throw new ConfigError(`${where}: "${text}" is not IP:PORT (for example 0.0.0.0:4270)`);
+  const lowest = options.anyPort ? 0 : 1;
+  if (!match || port < lowest || port > 65535) throw new ConfigError(`${where}: "${text}" is not IP:PORT (for example 0.0.0.0:4270)`);
   return { host: match[1]!, port };
 }
 
@@ -106,7 +108,8 @@ function assign(config: DaemonConfig, setting: Setting, raw: unknown, where: str
   if (typeof raw !== 'string' && typeof raw !== 'number') throw new ConfigError(`${where}: expected a string`);
   const value = String(raw);
   if (value.length > 4096) throw new ConfigError(`${where}: value longer than 4096 characters`);
-  if (setting.key === 'listenAddr' || (setting.key === 'manager' && value !== '')) parseHostPort(value, where);
+  if (setting.key === 'listenAddr') parseHostPort(value, where, { anyPort: true });
+  if (setting.key === 'manager' && value !== '') parseHostPort(value, where);
   config[setting.key] = value;
 }
 

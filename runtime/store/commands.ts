@@ -1,0 +1,46 @@
+// The changes a leader proposes to the cluster state. Each is one Raft entry
+// (CBOR). Everything a command needs is inside it (times included), so every
+// manager applying it computes the same state.
+import { decodeCbor, encodeCbor } from '../wire/codec.js';
+import type { JoinTokenRegistryState } from '../pki/join-token-registry.js';
+import type { Availability, NodeRecord, NodeRoleName, NodeStatus } from './state.js';
+
+export type Command =
+  | {
+      op: 'cluster.init';
+      clusterId: string;
+      createdAtMs: number;
+      ca: { certPem: string; keyPem: string };
+      tokens: JoinTokenRegistryState;
+      node: NodeRecord;
+    }
+  /** A node joined; a manager gets the next Raft id (the result). */
+  | { op: 'node.add'; node: NodeRecord }
+  | { op: 'node.update'; id: string; availability?: Availability; labelsAdd?: Record<string, string>; labelsRemove?: string[] }
+  | { op: 'node.status'; id: string; status: NodeStatus; message: string; atMs: number }
+  /** Promote or demote; a promoted node gets a Raft id if it never had one. */
+  | { op: 'node.role'; id: string; role: NodeRoleName }
+  | { op: 'node.addr'; id: string; addr: string }
+  | { op: 'node.cert'; id: string; serial: string }
+  /** Forget a node and refuse its certificates from now on. */
+  | { op: 'node.remove'; id: string }
+  | { op: 'tokens.set'; tokens: JoinTokenRegistryState };
+
+export type CommandOp = Command['op'];
+
+export function encodeCommand(command: Command): Uint8Array {
+  return encodeCbor(command);
+}
+
+/** Decodes an entry's data; returns undefined for bytes that are not a command (an empty no-op entry, or damage). */
+export function decodeCommand(data: Uint8Array): Command | undefined {
+  if (data.byteLength === 0) return undefined;
+  let value: unknown;
+  try {
+    value = decodeCbor(data);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || typeof (value as { op?: unknown }).op !== 'string') return undefined;
+  return value as Command;
+}

@@ -1,0 +1,92 @@
+// The replicated cluster state: what every manager holds identically because
+// it is built only by applying committed Raft entries in order. Plain data
+// (no classes, no Maps) so a snapshot is one CBOR encoding of it.
+import type { JoinTokenRegistryState } from '../pki/join-token-registry.js';
+
+export type NodeRoleName = 'manager' | 'worker';
+export type Availability = 'active' | 'pause' | 'drain';
+/** `ready`: gossip sees it alive; `down`: declared dead; `unknown`: not heard of since a manager restarted or it joined. */
+export type NodeStatus = 'ready' | 'down' | 'unknown';
+
+export interface NodeRecord {
+  /** Stable id chosen by the manager at join; the certificate's CN. Never reused. */
+  id: string;
+  hostname: string;
+  role: NodeRoleName;
+  /** Raft member id of a manager (0 for a worker). Never reused. */
+  raftId: number;
+  /** host:port other nodes dial. */
+  addr: string;
+  labels: Record<string, string>;
+  availability: Availability;
+  status: NodeStatus;
+  /** Why the status is what it is, for `node inspect`. */
+  statusMessage: string;
+  statusChangedAtMs: number;
+  /** Serials of certificates issued to this node, newest last (bounded). */
+  certSerials: string[];
+  platform: { os: string; arch: string };
+  /** Board profile id, memory and cores as the node reported them at join. */
+  board: string;
+  memoryBytes: number;
+  cores: number;
+  joinedAtMs: number;
+}
+
+export interface ClusterState {
+  clusterId: string;
+  createdAtMs: number;
+  /** The root CA and its key: replicated so that whichever manager leads can sign certificates. */
+  ca: { certPem: string; keyPem: string };
+  tokens: JoinTokenRegistryState;
+  nodes: Record<string, NodeRecord>;
+  /** Removed nodes: their ids and serials are refused on every link. */
+  denied: { nodeIds: string[]; serials: string[] };
+  /** Next Raft id to hand to a new manager; ids are never reused. */
+  nextRaftId: number;
+  /** Index of the last applied entry. */
+  appliedIndex: number;
+}
+
+/** Bounds on what the store keeps, so a misbehaving proposer cannot grow it without limit. */
+export const storeLimits = {
+  nodesMax: 10_000,
+  labelsPerNodeMax: 64,
+  labelKeyCharsMax: 63,
+  labelValueCharsMax: 255,
+  certSerialsPerNodeMax: 4,
+  deniedMax: 100_000,
+  hostnameCharsMax: 253,
+} as const;
+
+export function emptyState(): ClusterState {
+  return {
+    clusterId: '',
+    createdAtMs: 0,
+    ca: { certPem: '', keyPem: '' },
+    tokens: { worker: { secretSha256Hex: '', createdAtMs: 0 }, manager: { secretSha256Hex: '', createdAtMs: 0 } },
+    nodes: {},
+    denied: { nodeIds: [], serials: [] },
+    nextRaftId: 1,
+    appliedIndex: 0,
+  };
+}
+
+export function managers(state: ClusterState): NodeRecord[] {
+  return Object.values(state.nodes).filter((node) => node.role === 'manager');
+}
+
+export function nodeByRaftId(state: ClusterState, raftId: number): NodeRecord | undefined {
+  return Object.values(state.nodes).find((node) => node.raftId === raftId && node.role === 'manager');
+}
+
+/** A node by id, id prefix (unique) or hostname, as the CLI accepts them. */
+export function findNode(state: ClusterState, reference: string): NodeRecord | undefined {
+  const exact = state.nodes[reference];
+  if (exact) return exact;
+  const all = Object.values(state.nodes);
+  const byHostname = all.filter((node) => node.hostname === reference);
+  if (byHostname.length === 1) return byHostname[0];
+  const byPrefix = all.filter((node) => node.id.startsWith(reference));
+  return byPrefix.length === 1 ? byPrefix[0] : undefined;
+}
