@@ -48,5 +48,8 @@ export function encodeCbor(value: unknown): Uint8Array {
  * caller turns that into a WireError (it should not happen after a scan).
  */
 export function decodeCbor(bytes: Uint8Array): unknown {
-  return decoder.decode(bytes);
+  // Through a plain Uint8Array view, byte strings come out as plain
+  // Uint8Array copies (from a Buffer they would be Buffers, and slower to copy).
+  const plain = Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return decoder.decode(plain);
 }

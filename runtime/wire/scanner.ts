@@ -31,145 +31,221 @@ const prototypeKey = '__proto__';
  * `limits.frameBytesMax` is the caller's to check (it knows the frame).
  */
 export function scanCbor(bytes: Uint8Array, limits: WireLimits): void {
-  const end = bytes.length;
-  // Per open array or map: the items it still owes. Maps owe two per entry,
-  // so an even count left means the next item is a key.
-  const owed: number[] = [];
-  // Per open container: the keys seen so far (maps), or null (arrays).
-  const keysSeen: Array<Set<string> | null> = [];
-  let position = 0;
-  let items = 0;
-  do {
-    const depth = owed.length;
-    let atKey = false;
-    if (depth > 0) {
-      const remaining = owed[depth - 1]!;
-      atKey = keysSeen[depth - 1] !== null && remaining % 2 === 0;
-      owed[depth - 1] = remaining - 1;
-    }
-    items += 1;
-    if (items > limits.itemsMax) {
-      throw scanError(WireErrorCode.TooManyItems, position, `more than itemsMax (${limits.itemsMax}) data items`);
-    }
-    const start = position;
-    const head = readHead(bytes, position);
-    position = head.next;
-    if (atKey && head.major !== majorText) {
-      throw scanError(WireErrorCode.CborUnsupported, start, 'map key is not a text string (the wire uses text keys only)');
-    }
-    switch (head.major) {
-      case majorUnsigned:
-        if (head.argument > Number.MAX_SAFE_INTEGER) throw unsafeInteger(start);
-        break;
-      case majorNegative:
-        if (head.argument > Number.MAX_SAFE_INTEGER - 1) throw unsafeInteger(start);
-        break;
-      case majorBytes:
-        position = skipString(head.argument, position, end, start, 'byte string');
-        break;
-      case majorText:
-        if (atKey) checkKey(bytes, head.argument, position, start, limits, keysSeen[depth - 1]!);
-        else checkText(bytes, head.argument, position, start, limits);
-        position = skipString(head.argument, position, end, start, 'text string');
-        break;
-      case majorArray:
-      case majorMap: {
-        if (depth + 1 > limits.depthMax) {
-          throw scanError(WireErrorCode.TooDeep, start, `arrays and maps nest deeper than depthMax (${limits.depthMax})`);
-        }
-        const isMap = head.major === majorMap;
-        const owes = isMap ? head.argument * 2 : head.argument;
-        // Each item takes at least one byte, so no honest header owes more than what is left.
-        if (owes > end - position) {
-          throw scanError(WireErrorCode.Malformed, start, `${isMap ? 'map' : 'array'} declares ${head.argument} entries but only ${end - position} bytes remain`);
-        }
-        if (owes > 0) {
-          owed.push(owes);
-          keysSeen.push(isMap ? new Set() : null);
-        }
-        break;
+  new CborScan(bytes, limits).run();
+}
+
+/** Maps with more keys than this switch duplicate detection from byte comparison to a Set. */
+const keysComparedMax = 16;
+const prototypeKeyBytes = Array.from(prototypeKey, (character) => character.charCodeAt(0));
+
+/** One pass over one frame. Fields hold the head being read, so no object is allocated per item. */
+class CborScan {
+  private position = 0;
+  private items = 0;
+  private major = 0;
+  private info = 0;
+  /** The current head's argument: a length, a count, an integer or float bits. Above 2^53 it is approximate (only compared). */
+  private argument = 0;
+  /** Per open array or map: the items it still owes. Maps owe two per entry, so an even count left means a key comes next. */
+  private readonly owed: number[] = [];
+  /** Per open container: where its keys start in keyOffsets, or -1 for an array. */
+  private readonly keyBase: number[] = [];
+  /** Per open container: its keys as strings once it has many, else null. */
+  private readonly keySets: Array<Set<string> | null> = [];
+  /** Start and length of each key of the open maps, innermost map last. */
+  private readonly keyOffsets: number[] = [];
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly limits: WireLimits,
+  ) {}
+
+  run(): void {
+    const { bytes, limits, owed } = this;
+    const end = bytes.length;
+    do {
+      const depth = owed.length;
+      let atKey = false;
+      if (depth > 0) {
+        const remaining = owed[depth - 1]!;
+        atKey = this.keyBase[depth - 1] !== -1 && remaining % 2 === 0;
+        owed[depth - 1] = remaining - 1;
       }
-      case majorTag:
-        throw scanError(WireErrorCode.CborUnsupported, start, `CBOR tag ${head.argument} (the wire uses no tags)`);
-      default:
-        checkSimple(head.info, start);
+      this.items += 1;
+      if (this.items > limits.itemsMax) {
+        throw scanError(WireErrorCode.TooManyItems, this.position, `more than itemsMax (${limits.itemsMax}) data items`);
+      }
+      const start = this.position;
+      this.readHead();
+      if (atKey && this.major !== majorText) {
+        throw scanError(WireErrorCode.CborUnsupported, start, 'map key is not a text string (the wire uses text keys only)');
+      }
+      switch (this.major) {
+        case majorUnsigned:
+          if (this.argument > Number.MAX_SAFE_INTEGER) throw unsafeInteger(start);
+          break;
+        case majorNegative:
+          if (this.argument > Number.MAX_SAFE_INTEGER - 1) throw unsafeInteger(start);
+          break;
+        case majorBytes:
+          this.skipString(start, 'byte string');
+          break;
+        case majorText:
+          if (atKey) this.checkKey(start);
+          else this.checkText(start);
+          this.skipString(start, 'text string');
+          break;
+        case majorArray:
+        case majorMap:
+          this.open(start, depth);
+          break;
+        case majorTag:
+          throw scanError(WireErrorCode.CborUnsupported, start, `CBOR tag ${this.argument} (the wire uses no tags)`);
+        default:
+          checkSimple(this.info, start);
+      }
+      while (owed.length > 0 && owed[owed.length - 1] === 0) this.close();
+    } while (owed.length > 0);
+    if (this.position !== end) {
+      throw scanError(WireErrorCode.Malformed, this.position, `${end - this.position} bytes trail the frame's single data item`);
     }
-    while (owed.length > 0 && owed[owed.length - 1] === 0) {
-      owed.pop();
-      keysSeen.pop();
+  }
+
+  /** Reads the head at `position` into major, info and argument, and moves past it. */
+  private readHead(): void {
+    const { bytes } = this;
+    const end = bytes.length;
+    const at = this.position;
+    if (at >= end) throw scanError(WireErrorCode.Malformed, at, 'frame ends where a data item should start');
+    const initial = bytes[at]!;
+    const major = initial >>> 5;
+    const info = initial & 0x1f;
+    this.major = major;
+    this.info = info;
+    this.position = at + 1;
+    if (info < 24) {
+      this.argument = info;
+      return;
     }
-  } while (owed.length > 0);
-  if (position !== end) {
-    throw scanError(WireErrorCode.Malformed, position, `${end - position} bytes trail the frame's single data item`);
+    if (info === 31) {
+      const indefinite = major >= majorBytes && major <= majorMap;
+      throw indefinite
+        ? scanError(WireErrorCode.CborUnsupported, at, 'indefinite-length item (the wire uses definite lengths only)')
+        : scanError(WireErrorCode.Malformed, at, 'break code outside an indefinite-length item');
+    }
+    if (info > 27) throw scanError(WireErrorCode.Malformed, at, `reserved additional information ${info}`);
+    const size = 1 << (info - 24);
+    const next = at + 1;
+    if (size > end - next) throw scanError(WireErrorCode.Malformed, at, `frame ends inside a ${size}-byte argument`);
+    let argument = 0;
+    if (size === 8) {
+      const high = ((bytes[next]! << 24) | (bytes[next + 1]! << 16) | (bytes[next + 2]! << 8) | bytes[next + 3]!) >>> 0;
+      const low = ((bytes[next + 4]! << 24) | (bytes[next + 5]! << 16) | (bytes[next + 6]! << 8) | bytes[next + 7]!) >>> 0;
+      argument = high * 0x1_0000_0000 + low;
+    } else {
+      for (let i = 0; i < size; i++) argument = argument * 256 + bytes[next + i]!;
+    }
+    this.argument = argument;
+    this.position = next + size;
   }
-}
 
-interface Head {
-  major: number;
-  info: number;
-  /** The head's argument: a length, a count, an integer or float bits. Above 2^53 it is approximate (only compared). */
-  argument: number;
-  /** Offset just past the head. */
-  next: number;
-}
+  private skipString(start: number, what: string): void {
+    const left = this.bytes.length - this.position;
+    if (this.argument > left) throw scanError(WireErrorCode.Malformed, start, `${what} declares ${this.argument} bytes but only ${left} remain`);
+    this.position += this.argument;
+  }
 
-function readHead(bytes: Uint8Array, position: number): Head {
-  const end = bytes.length;
-  if (position >= end) throw scanError(WireErrorCode.Malformed, position, 'frame ends where a data item should start');
-  const initial = bytes[position]!;
-  const major = initial >>> 5;
-  const info = initial & 0x1f;
-  let next = position + 1;
-  if (info < 24) return { major, info, argument: info, next };
-  if (info === 31) {
-    const indefinite = major >= majorBytes && major <= majorMap;
-    throw indefinite
-      ? scanError(WireErrorCode.CborUnsupported, position, 'indefinite-length item (the wire uses definite lengths only)')
-      : scanError(WireErrorCode.Malformed, position, 'break code outside an indefinite-length item');
+  private open(start: number, depth: number): void {
+    const { limits } = this;
+    if (depth + 1 > limits.depthMax) {
+      throw scanError(WireErrorCode.TooDeep, start, `arrays and maps nest deeper than depthMax (${limits.depthMax})`);
+    }
+    const isMap = this.major === majorMap;
+    const owes = isMap ? this.argument * 2 : this.argument;
+    // Each item takes at least one byte, so no honest header owes more than what is left.
+    const left = this.bytes.length - this.position;
+    if (owes > left) {
+      throw scanError(WireErrorCode.Malformed, start, `${isMap ? 'map' : 'array'} declares ${this.argument} entries but only ${left} bytes remain`);
+    }
+    if (owes === 0) return;
+    this.owed.push(owes);
+    this.keyBase.push(isMap ? this.keyOffsets.length : -1);
+    this.keySets.push(null);
   }
-  if (info > 27) throw scanError(WireErrorCode.Malformed, position, `reserved additional information ${info}`);
-  const size = 1 << (info - 24);
-  if (size > end - next) throw scanError(WireErrorCode.Malformed, position, `frame ends inside a ${size}-byte argument`);
-  let argument = 0;
-  if (size === 8) {
-    const high = ((bytes[next]! << 24) | (bytes[next + 1]! << 16) | (bytes[next + 2]! << 8) | bytes[next + 3]!) >>> 0;
-    const low = ((bytes[next + 4]! << 24) | (bytes[next + 5]! << 16) | (bytes[next + 6]! << 8) | bytes[next + 7]!) >>> 0;
-    argument = high * 0x1_0000_0000 + low;
-  } else {
-    for (let i = 0; i < size; i++) argument = argument * 256 + bytes[next + i]!;
-  }
-  next += size;
-  return { major, info, argument, next };
-}
 
-function skipString(length: number, position: number, end: number, start: number, what: string): number {
-  if (length > end - position) {
-    throw scanError(WireErrorCode.Malformed, start, `${what} declares ${length} bytes but only ${end - position} remain`);
+  private close(): void {
+    const base = this.keyBase.pop()!;
+    if (base !== -1) this.keyOffsets.length = base;
+    this.owed.pop();
+    this.keySets.pop();
   }
-  return position + length;
-}
 
-function checkText(bytes: Uint8Array, length: number, position: number, start: number, limits: WireLimits): void {
-  if (length > limits.stringBytesMax) {
-    throw scanError(WireErrorCode.StringTooLong, start, `text string of ${length} bytes exceeds stringBytesMax (${limits.stringBytesMax})`);
+  private checkText(start: number): void {
+    const length = this.argument;
+    if (length > this.limits.stringBytesMax) {
+      throw scanError(WireErrorCode.StringTooLong, start, `text string of ${length} bytes exceeds stringBytesMax (${this.limits.stringBytesMax})`);
+    }
+    if (length > this.bytes.length - this.position) return; // skipString reports the truncation
+    if (!isWellFormedUtf8(this.bytes, this.position, this.position + length)) {
+      throw scanError(WireErrorCode.Malformed, start, 'text string is not valid UTF-8');
+    }
   }
-  if (length > bytes.length - position) return; // skipString reports the truncation
-  if (!isWellFormedUtf8(bytes, position, position + length)) {
-    throw scanError(WireErrorCode.Malformed, start, 'text string is not valid UTF-8');
-  }
-}
 
-function checkKey(bytes: Uint8Array, length: number, position: number, start: number, limits: WireLimits, seen: Set<string>): void {
-  if (length > limits.keyBytesMax) {
-    throw scanError(WireErrorCode.StringTooLong, start, `map key of ${length} bytes exceeds keyBytesMax (${limits.keyBytesMax})`);
+  private checkKey(start: number): void {
+    const { bytes, position } = this;
+    const length = this.argument;
+    if (length > this.limits.keyBytesMax) {
+      throw scanError(WireErrorCode.StringTooLong, start, `map key of ${length} bytes exceeds keyBytesMax (${this.limits.keyBytesMax})`);
+    }
+    if (length > bytes.length - position) return; // skipString reports the truncation
+    if (!isWellFormedUtf8(bytes, position, position + length)) throw scanError(WireErrorCode.Malformed, start, 'map key is not valid UTF-8');
+    if (this.sameBytes(position, length, prototypeKeyBytes)) throw scanError(WireErrorCode.CborUnsupported, start, `map key "${prototypeKey}" is refused`);
+    // Two decoders may keep different copies of a duplicated key; refusing it leaves nothing to disagree on.
+    if (this.isRepeatedKey(position, length)) {
+      throw scanError(WireErrorCode.CborUnsupported, start, `map key "${decodeUtf8(bytes, position, position + length) ?? ''}" appears twice`);
+    }
   }
-  if (length > bytes.length - position) return; // skipString reports the truncation
-  const key = decodeUtf8(bytes, position, position + length);
-  if (key === undefined) throw scanError(WireErrorCode.Malformed, start, 'map key is not valid UTF-8');
-  if (key === prototypeKey) throw scanError(WireErrorCode.CborUnsupported, start, `map key "${prototypeKey}" is refused`);
-  // Two decoders may keep different copies of a duplicated key; refusing it leaves nothing to disagree on.
-  if (seen.has(key)) throw scanError(WireErrorCode.CborUnsupported, start, `map key "${key}" appears twice`);
-  seen.add(key);
+
+  /**
+   * Records the key at [position, position+length) for the innermost map and
+   * says whether that map already had it. Small maps compare bytes; a map
+   * that grows past keysComparedMax keys moves to a Set, so a hostile map of
+   * many keys costs O(n), not O(n^2).
+   */
+  private isRepeatedKey(position: number, length: number): boolean {
+    const top = this.keyBase.length - 1;
+    const base = this.keyBase[top]!;
+    let keySet = this.keySets[top]!;
+    const offsets = this.keyOffsets;
+    if (keySet === null && offsets.length - base < keysComparedMax * 2) {
+      for (let i = base; i < offsets.length; i += 2) {
+        if (offsets[i + 1] === length && this.sameRange(offsets[i]!, position, length)) return true;
+      }
+      offsets.push(position, length);
+      return false;
+    }
+    if (keySet === null) {
+      keySet = new Set();
+      for (let i = base; i < offsets.length; i += 2) keySet.add(decodeUtf8(this.bytes, offsets[i]!, offsets[i]! + offsets[i + 1]!)!);
+      this.keySets[top] = keySet;
+    }
+    const key = decodeUtf8(this.bytes, position, position + length)!;
+    if (keySet.has(key)) return true;
+    keySet.add(key);
+    return false;
+  }
+
+  private sameRange(first: number, second: number, length: number): boolean {
+    const { bytes } = this;
+    for (let i = 0; i < length; i++) if (bytes[first + i] !== bytes[second + i]) return false;
+    return true;
+  }
+
+  private sameBytes(position: number, length: number, expected: readonly number[]): boolean {
+    if (length !== expected.length) return false;
+    for (let i = 0; i < length; i++) if (this.bytes[position + i] !== expected[i]) return false;
+    return true;
+  }
 }
 
 function checkSimple(info: number, start: number): void {

@@ -87,13 +87,14 @@ export interface FrameEnvelope {
 /** Checks a map against named fields; refuses fields the schema does not name. */
 export function conformFields(fields: Fields, value: unknown, context: ConformContext, envelope?: FrameEnvelope): Record<string, unknown> {
   if (!isPlainObject(value)) throw new Violation(`expected a map, got ${describeValue(value)}`);
-  for (const key of Object.keys(value)) {
+  // for...in sees only own keys here: a plain object's prototype has no enumerable ones.
+  for (const key in value) {
     if (Object.hasOwn(fields, key) || envelope?.handledKeys.has(key) === true) continue;
     if (context.mode === 'encode' && value[key] === undefined) continue;
     throw at(key, new Violation('unexpected field (not in this message version)'));
   }
   const output: Record<string, unknown> = context.mode === 'encode' ? (envelope?.output ?? {}) : value;
-  for (const name of Object.keys(fields)) {
+  for (const name of fieldNamesOf(fields)) {
     let schema = fields[name]!;
     const present = Object.hasOwn(value, name) && value[name] !== undefined;
     if (!present) {
@@ -109,6 +110,17 @@ export function conformFields(fields: Fields, value: unknown, context: ConformCo
     }
   }
   return output;
+}
+
+/** Field names per schema, computed once: schemas are defined at startup and never change. */
+const fieldNames = new WeakMap<Fields, readonly string[]>();
+function fieldNamesOf(fields: Fields): readonly string[] {
+  let names = fieldNames.get(fields);
+  if (names === undefined) {
+    names = Object.keys(fields);
+    fieldNames.set(fields, names);
+  }
+  return names;
 }
 
 function conformArray(of: Schema, maxItems: number, value: unknown, context: ConformContext, schema: Schema): unknown {

@@ -141,6 +141,23 @@ test('map keys must be unique text strings other than __proto__', () => {
   accepts(Buffer.from(map([[text('a'), map([[text('a'), [1]]])]])).toString('hex'));
 });
 
+test('duplicate keys are found in large maps too, in linear time', () => {
+  // Proves the switch from byte comparison to a Set (past 16 keys) still catches repeats, and that a 100,000-key map scans in linear time.
+  const keys = (count: number): Array<[number[], number[]]> => Array.from({ length: count }, (_, i) => [text(`k${i}`), [0x00]]);
+  for (const count of [2, 16, 17, 40]) {
+    accepts(Buffer.from(map(keys(count))).toString('hex'));
+    const repeated = [...keys(count), [text('k0'), [0x01]] as [number[], number[]]];
+    refuses(Buffer.from(map(repeated)).toString('hex'), WireErrorCode.CborUnsupported);
+    const repeatedLate = [...keys(count), [text(`k${count - 1}`), [0x01]] as [number[], number[]]];
+    refuses(Buffer.from(map(repeatedLate)).toString('hex'), WireErrorCode.CborUnsupported);
+  }
+  // Keys of an inner map do not clash with the outer map's keys, before or after it.
+  accepts(Buffer.from(map([[text('a'), map([[text('a'), [1]], [text('b'), [2]]])], [text('b'), map(keys(20))], [text('c'), [3]]])).toString('hex'));
+  const started = performance.now();
+  scanCbor(Uint8Array.from(map(keys(100_000))), defaultWireLimits);
+  assert.ok(performance.now() - started < 2000, 'a wide map took quadratic time');
+});
+
 test('integers JavaScript cannot hold exactly are refused', () => {
   // Proves ±2^53 and beyond fail instead of silently rounding.
   refuses(Buffer.from(uintItem(2n ** 53n)).toString('hex'), WireErrorCode.CborUnsupported);
