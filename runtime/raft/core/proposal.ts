@@ -11,6 +11,7 @@ import { maybeCommit, sendTimeoutNow } from './leader.js';
 import { MessageType } from './messages.js';
 import type { Raft } from './raft.js';
 import type { PendingRead } from './readindex.js';
+import { ProgressState } from './progress.js';
 import { sendAppends } from './replication.js';
 
 export interface Proposed {
@@ -118,8 +119,14 @@ export function transferLeadership(raft: Raft, target?: NodeId): NodeId {
   raft.transferTarget = chosen;
   raft.transferElapsed = 0;
   const progress = raft.tracker.get(chosen)!;
-  if (progress.match === raft.log.lastIndex()) sendTimeoutNow(raft, chosen);
-  else sendAppends(raft, chosen);
+  if (progress.match === raft.log.lastIndex()) {
+    sendTimeoutNow(raft, chosen);
+    return chosen;
+  }
+  // Resend from the last acknowledged entry rather than trust appends in flight:
+  // a transfer should not wait for the resend timeout if some were lost.
+  if (progress.state === ProgressState.Replicate) progress.becomeProbe();
+  sendAppends(raft, chosen);
   return chosen;
 }
 

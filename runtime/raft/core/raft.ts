@@ -199,8 +199,8 @@ export class Raft {
     // Until an entry of this term commits, this leader does not know the true
     // commit index; no conf change may be proposed before then (the fix to
     // the 2015 single-server membership bug), and reads wait too.
-    this.pendingConfIndex = this.log.lastIndex();
     this.appendOwn([{ index: this.log.lastIndex() + 1, term: this.term, type: EntryType.Normal, data: new Uint8Array(0) }]);
+    this.pendingConfIndex = this.log.lastIndex();
   }
 
   private reset(term: number): void {
