@@ -107,11 +107,18 @@ export class RegistryClient {
   }
 
   private async send(url: string, headers: Record<string, string>, what: string): Promise<Response> {
+    // The limit covers connecting and the response headers only: a signal
+    // passed to fetch also governs the body, and a big layer on a slow link
+    // may rightly take longer. The body has its own idle timeout.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`no response within ${this.requestTimeoutMs} ms`)), this.requestTimeoutMs);
     try {
-      return await fetch(url, { headers, redirect: 'follow', signal: AbortSignal.timeout(this.requestTimeoutMs) });
+      return await fetch(url, { headers, redirect: 'follow', signal: controller.signal });
     } catch (error) {
       const hint = url.startsWith('https:') ? ' (if this registry only speaks http, list it as insecure)' : '';
       throw new ImageError('EDGE_IMAGE_NETWORK', `could not fetch ${what} from ${new URL(url).host}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}${hint}`, { retryable: true, cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
