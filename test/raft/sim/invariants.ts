@@ -8,7 +8,17 @@
 // Each check looks only at what just changed, so checking after every event
 // stays cheap.
 import type { Entry, NodeId, RecoveredState, Snapshot } from '../../../runtime/raft/types.js';
-import type { RaftCore, Ready } from '../../../runtime/raft/core/index.js';
+import type { Ready } from '../../../runtime/raft/core/index.js';
+
+/** What the checker reads from a core (RaftCore has all of it; tests pass fakes). */
+export interface CoreView {
+  readonly role: string;
+  readonly term: number;
+  readonly commitIndex: number;
+  entryAt(index: number): Entry | undefined;
+  entryTerm(index: number): number | undefined;
+  status(): { firstIndex: number };
+}
 
 export class Invariants {
   readonly violations: string[] = [];
@@ -31,7 +41,7 @@ export class Invariants {
   }
 
   /** After any event on a node: roles, terms and commit. */
-  afterStep(id: NodeId, core: RaftCore): void {
+  afterStep(id: NodeId, core: CoreView): void {
     this.checks += 1;
     const role = core.role;
     const term = core.term;
@@ -64,7 +74,7 @@ export class Invariants {
     }
   }
 
-  private checkLeaderCompleteness(id: NodeId, core: RaftCore): void {
+  private checkLeaderCompleteness(id: NodeId, core: CoreView): void {
     const firstIndex = core.status().firstIndex;
     for (const [index, { term }] of this.committed) {
       const ours = core.entryTerm(index);
@@ -78,7 +88,7 @@ export class Invariants {
   }
 
   /** A Ready's entries are about to be stored: check log matching. */
-  onReady(id: NodeId, core: RaftCore, ready: Ready): void {
+  onReady(id: NodeId, core: CoreView, ready: Pick<Ready, 'entries' | 'snapshot'>): void {
     let prevTerm = ready.entries.length > 0 ? core.entryTerm(ready.entries[0]!.index - 1) : undefined;
     for (const entry of ready.entries) {
       if (prevTerm !== undefined && entry.term < prevTerm) this.fail(`log order: node ${id} entry ${entry.index}@${entry.term} follows term ${prevTerm}`);
