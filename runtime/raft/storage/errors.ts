@@ -58,7 +58,7 @@ export class SnapshotMissingError extends EdgeError {
   }
 }
 
-export type StorageOperation = 'write' | 'sync' | 'read' | 'open' | 'list' | 'rename' | 'remove' | 'truncate';
+export type StorageOperation = 'write' | 'sync' | 'read' | 'open' | 'close' | 'list' | 'rename' | 'remove' | 'truncate';
 
 /**
  * A file-system call failed. The storage stops accepting work after one:

@@ -57,7 +57,7 @@ export class InstrumentedFile implements StorageFile {
   }
 
   close(): Promise<void> {
-    return typed('open', this.path, () => this.inner.close());
+    return typed('close', this.path, () => this.inner.close());
   }
 }
 

@@ -190,7 +190,11 @@ export async function recoverStorage(fileSystem: InstrumentedFileSystem, config:
     snapshotName: newestSnapshot?.name ?? null,
   });
   if (newestSnapshot) {
-    await tidy(fileSystem, config, writer, { leftovers, snapshots: listing.snapshots, newestSnapshotName: newestSnapshot.name }, result);
+    const unneeded = { leftovers, snapshots: listing.snapshots, newestSnapshotName: newestSnapshot.name };
+    await tidy(fileSystem, config, writer, unneeded, result).catch(async (error: unknown) => {
+      await writer.close().catch(() => undefined);
+      throw error;
+    });
   }
   return { state: { hardState: result.hardState, snapshot: newestSnapshot?.snapshot ?? null, entries: result.entries }, writer, shape };
 }
