@@ -43,6 +43,22 @@ test('entries and hard state written over several syncs and segments read back e
   });
 });
 
+test('of several hard states set before one sync, the last one is kept', async () => {
+  // Proves hard states coalesce to the newest, not the first, within a batch.
+  await withTempDir(async (dir) => {
+    const { storage } = await openRecovered({ dir, ...smallLimits });
+    storage.setHardState({ term: 1, vote: 0, commit: 0 });
+    storage.append(entries(1, 3, 1));
+    storage.setHardState({ term: 2, vote: 1, commit: 2 });
+    storage.setHardState({ term: 2, vote: 1, commit: 3 });
+    await storage.sync();
+    await storage.close();
+    const { storage: reopened, state } = await openRecovered({ dir, ...smallLimits });
+    assert.equal(state.hardState, { term: 2, vote: 1, commit: 3 });
+    await reopened.close();
+  });
+});
+
 test('close() makes buffered appends durable', async () => {
   // Proves a clean shutdown loses nothing that was appended, even without a final sync().
   await withTempDir(async (dir) => {

@@ -148,6 +148,44 @@ test('a log marker whose snapshot file is gone stops recovery with EDGE_RAFT_SNA
   assert.ok(error instanceof SnapshotMissingError);
 });
 
+test('the segment holding the newest snapshot marker outlives the entries it covers', async () => {
+  // Proves removal never takes the marker's segment: otherwise a restart could not tell "compacted" from "marker never written".
+  const fileSystem = new MemoryFileSystem();
+  const { storage } = await openRecovered({ dir, fileSystem, ...limits });
+  // From the README layout: 54 bytes of segment start, 26 + 40 per entry, 26 per marker. Fill segment 1
+  // so its last records are the snapshot's entry and then its marker, with no room for one more entry.
+  const covered = Math.floor((limits.segmentBytesMax - 54 - 26) / (26 + 40));
+  storage.append(entries(1, covered, 1, 40));
+  await storage.saveSnapshot(snapshotAt(covered, 1));
+  storage.append(entries(covered + 1, 90, 1, 40));
+  await storage.sync();
+  await storage.close();
+  assert.ok((await listNames(fileSystem)).segments.sort()[1]!.endsWith(`${(covered + 1).toString(16)}.wal`), 'segment 2 starts after the snapshot');
+  const { storage: restarted } = await openRecovered({ dir, fileSystem, ...limits });
+  await restarted.close();
+  await fileSystem.syncDirectory(dir); // whatever recovery removed is now gone for good
+  const { state } = await openRecovered({ dir, fileSystem: fileSystem.crash(), ...limits });
+  assertEntries(state.entries, entries(covered + 1, 90, 1, 40));
+});
+
+test('the hard state survives removal of the segment it was logged in', async () => {
+  // Proves every new segment carries the current hard state, so compaction cannot lose it.
+  const fileSystem = new MemoryFileSystem();
+  const { storage } = await openRecovered({ dir, fileSystem, ...limits });
+  storage.setHardState({ term: 7, vote: 3, commit: 5 });
+  storage.append(entries(1, 5, 7, 40));
+  await storage.sync();
+  storage.append(entries(6, 150, 7, 40));
+  await storage.sync();
+  await storage.saveSnapshot(snapshotAt(140, 7));
+  await fileSystem.syncDirectory(dir);
+  const names = (await listNames(fileSystem)).segments.sort();
+  assert.ok(!names.some((name) => name.startsWith('seg-0000000000000001-')), 'the first segment was removed');
+  const { state } = await openRecovered({ dir, fileSystem: fileSystem.crash(), ...limits });
+  assert.equal(state.hardState, { term: 7, vote: 3, commit: 5 });
+  assertEntries(state.entries, entries(141, 150, 7, 40));
+});
+
 test('a snapshot temp file left by a crash is ignored and removed', async () => {
   // Proves only renamed snapshots count: a .tmp, even a complete newer one, is never read and is cleaned up.
   await withTempDir(async (root) => {
