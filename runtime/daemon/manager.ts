@@ -1,0 +1,288 @@
+// A manager: a Raft member holding the cluster store, the certificate
+// authority (its key is in the store), the join endpoint, and the control
+// operations that change the cluster. Writes happen on the leader; a follower
+// forwards them there over its link to the leader.
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { join } from 'node:path';
+import { EdgeError } from '../common/errors.js';
+import { CertificateAuthority } from '../pki/certificate-authority.js';
+import type { NodeCredentials } from '../pki/credentials-store.js';
+import { JoinTokenRegistry } from '../pki/join-token-registry.js';
+import { RaftCore, lanDefaults, type Message } from '../raft/core/index.js';
+import { RaftNode } from '../raft/node.js';
+import { openFileStorage } from '../raft/storage/index.js';
+import type { ApplyResult } from '../store/apply.js';
+import { decodeCommand, encodeCommand, type Command } from '../store/commands.js';
+import { managers, nodeByRaftId, type ClusterState, type NodeRecord } from '../store/state.js';
+import { ClusterStore } from '../store/store.js';
+import type { PeerIdentity } from '../transport/authorization.js';
+import type { ManagerAddress } from '../wire/messages/cluster.js';
+import type { RaftMessageBody } from '../wire/messages/raft.js';
+import type { NodeContext } from './context.js';
+import type { NodeIdentity } from './identity.js';
+import { NodeNetwork } from './node-network.js';
+import { raftBodyOf, raftMessageOf } from './raft-transport.js';
+
+export interface ManagerStart {
+  context: NodeContext;
+  identity: NodeIdentity;
+  credentials: NodeCredentials;
+  /** A new cluster: Raft starts with this node as its only voter. */
+  bootstrap: boolean;
+  /** The managers named in the join answer, before the store has them. */
+  seedManagers: ManagerAddress[];
+}
+
+export interface JoinRequest {
+  token: string;
+  csrPem: string;
+  hostname: string;
+  addr: string;
+  labels: Record<string, string>;
+  platform: { os: string; arch: string };
+  board: string;
+  memoryBytes: number;
+  cores: number;
+}
+
+/** Milliseconds per Raft tick; the core's timeouts are in ticks (lanDefaults: election after 5–10). */
+export const raftTickMs = 100;
+
+export function newNodeId(): string {
+  return randomBytes(10).toString('hex');
+}
+
+function failed(result: unknown): EdgeError | undefined {
+  const applied = result as ApplyResult | undefined;
+  if (applied && applied.ok === false) return new EdgeError(applied.code, applied.message);
+  return undefined;
+}
+
+export class ManagerRuntime {
+  readonly store = new ClusterStore();
+  readonly network: NodeNetwork;
+  raft!: RaftNode;
+  private readonly seeds: Map<number, ManagerAddress>;
+  private readonly context: NodeContext;
+  private stopped = false;
+
+  private constructor(private readonly start: ManagerStart) {
+    this.context = start.context;
+    this.seeds = new Map(start.seedManagers.map((manager) => [manager.raftId, manager]));
+    this.network = new NodeNetwork(start.context, start.credentials, { acceptJoiners: true, clusterId: start.identity.clusterId });
+  }
+
+  static async start(options: ManagerStart): Promise<ManagerRuntime> {
+    const runtime = new ManagerRuntime(options);
+    await runtime.open();
+    return runtime;
+  }
+
+  get identity(): NodeIdentity {
+    return this.start.identity;
+  }
+
+  get state(): Readonly<ClusterState> {
+    return this.store.state;
+  }
+
+  /** Node id of the current leader, or '' when none is known. */
+  leaderNodeId(): string {
+    const leader = this.raft.leader;
+    if (leader === 0) return '';
+    return nodeByRaftId(this.store.state, leader)?.id ?? this.seeds.get(leader)?.nodeId ?? '';
+  }
+
+  private async open(): Promise<void> {
+    const { context, identity } = this.start;
+    const storage = await openFileStorage({ dir: join(context.config.dataDir, 'raft') });
+    let recovered = await storage.recover();
+    const fresh = recovered.entries.length === 0 && recovered.snapshot === null && recovered.hardState.term === 0;
+    if (fresh && this.start.bootstrap) recovered = await RaftNode.bootstrap(storage, [identity.raftId]);
+    else if (fresh) recovered = RaftCore.emptyState();
+    this.raft = new RaftNode({
+      config: lanDefaults(identity.raftId),
+      storage,
+      recovered,
+      stateMachine: this.store,
+      send: (message) => this.sendRaft(message),
+      rng: context.rng,
+      tickMs: raftTickMs,
+      log: context.log,
+      onLeaderChange: (leader, term) => context.log(`raft: term ${term}, leader ${leader === 0 ? 'unknown' : leader === identity.raftId ? 'this node' : `raft id ${leader}`}`),
+    });
+    const router = this.network.router;
+    router.on('raft.message', (body, { peer }) => this.receiveRaft(body as RaftMessageBody, peer));
+    router.handle('cluster.join', (body) => this.onLeader('cluster.join', body, () => this.admit(body as JoinRequest)));
+    router.handle('cluster.forward', (body) => this.runForwarded(body as { method: string; body: unknown }));
+    this.store.onChange((state) => this.followState(state));
+    await this.network.listen();
+    this.raft.start();
+    if (fresh && this.start.bootstrap) this.raft.core.campaign();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.raft.isLeader && managers(this.store.state).length > 1) {
+      try {
+        this.raft.transferLeadership();
+        await new Promise((resolve) => setTimeout(resolve, 3 * raftTickMs));
+      } catch (error) {
+        this.context.log(`leadership transfer before shutdown failed: ${(error as Error).message}`);
+      }
+    }
+    await this.raft.stop();
+    await this.network.stop();
+  }
+
+  /** Keeps the deny list and the set of dialed managers in line with the store. */
+  private followState(state: ClusterState): void {
+    for (const id of state.denied.nodeIds) this.network.denyList.denyNode(id);
+    for (const serial of state.denied.serials) this.network.denyList.denySerial(serial);
+  }
+
+  private addressOfRaftId(raftId: number): string | undefined {
+    return nodeByRaftId(this.store.state, raftId)?.addr ?? this.seeds.get(raftId)?.addr;
+  }
+
+  private raftIdOfNode(nodeId: string): number | undefined {
+    const node = this.store.state.nodes[nodeId];
+    if (node) return node.raftId;
+    for (const seed of this.seeds.values()) if (seed.nodeId === nodeId) return seed.raftId;
+    return undefined;
+  }
+
+  private sendRaft(message: Message): void {
+    const address = this.addressOfRaftId(message.to);
+    if (!address) return;
+    const link = this.network.peers.open(address);
+    if (!link) return; // being dialed; Raft retries on its own schedule
+    try {
+      link.notify('raft.message', raftBodyOf(message));
+    } catch {
+      // A full queue: Raft resends what matters.
+    }
+  }
+
+  private receiveRaft(body: RaftMessageBody, peer: PeerIdentity): void {
+    const expected = this.raftIdOfNode(peer.nodeId);
+    // The certificate says who sent it: a manager cannot speak for another Raft id.
+    if (expected === undefined || expected !== body.from || body.to !== this.identity.raftId) return;
+    let message: Message;
+    try {
+      message = raftMessageOf(body);
+    } catch (error) {
+      this.context.log(`dropped a raft message from ${peer.nodeId}: ${(error as Error).message}`);
+      return;
+    }
+    this.raft.step(message);
+  }
+
+  // ---- reads and writes -------------------------------------------------
+
+  /** The state for a read: linearizable (confirmed by a quorum) unless `stale`. */
+  async read(stale: boolean): Promise<Readonly<ClusterState>> {
+    if (!stale) await this.raft.readBarrier();
+    return this.store.state;
+  }
+
+  /** Applies a command through Raft (forwarded to the leader when this node is not it). */
+  async write(command: Command): Promise<unknown> {
+    return this.onLeader('store.propose', { command: encodeCommand(command) }, async () => {
+      const result = await this.raft.propose(encodeCommand(command));
+      const error = failed(result);
+      if (error) throw error;
+      return (result as { value?: unknown }).value ?? null;
+    });
+  }
+
+  /**
+   * Runs `action` here when this node leads; otherwise sends `method` to the
+   * leader, which runs the same thing. One hop only: a forwarded call that
+   * lands on a non-leader fails as retryable rather than bouncing around.
+   */
+  async onLeader(method: string, body: unknown, action: () => Promise<unknown>): Promise<unknown> {
+    if (this.raft.isLeader) return action();
+    const leader = this.raft.leader;
+    const address = leader === 0 ? undefined : this.addressOfRaftId(leader);
+    if (!address) throw new EdgeError('EDGE_CLUSTER_NO_LEADER', 'no leader is known right now (an election may be running, or a majority of managers is down): retry in a few seconds', { retryable: true });
+    const link = await this.network.peers.ready(address);
+    const answer = (await link.request('cluster.forward', { method, body }, { timeoutMs: 15_000 })) as { body: unknown };
+    return answer.body;
+  }
+
+  /** Handlers that may run on the leader for a follower, keyed by method. */
+  private readonly forwardable = new Map<string, (body: unknown) => Promise<unknown>>([
+    ['cluster.join', (body) => this.admit(body as JoinRequest)],
+    [
+      'store.propose',
+      async (body) => {
+        const command = decodeCommand((body as { command: Uint8Array }).command);
+        if (!command) throw new EdgeError('EDGE_CLUSTER_BAD_FORWARD', 'a forwarded write carried no command');
+        return this.write(command);
+      },
+    ],
+  ]);
+
+  /** Lets the control API register what followers may forward. */
+  registerForwardable(method: string, handler: (body: unknown) => Promise<unknown>): void {
+    this.forwardable.set(method, handler);
+  }
+
+  private async runForwarded(request: { method: string; body: unknown }): Promise<{ body: unknown }> {
+    if (!this.raft.isLeader) throw new EdgeError('EDGE_CLUSTER_NOT_LEADER', 'this manager stopped leading while the call was on its way: retry', { retryable: true });
+    const handler = this.forwardable.get(request.method);
+    if (!handler) throw new EdgeError('EDGE_CLUSTER_BAD_FORWARD', `cannot forward ${request.method}`);
+    return { body: (await handler(request.body)) ?? null };
+  }
+
+  // ---- joining ----------------------------------------------------------
+
+  managerAddresses(): ManagerAddress[] {
+    const known = managers(this.store.state).map((node) => ({ nodeId: node.id, raftId: node.raftId, addr: node.addr }));
+    return known.length > 0 ? known : [...this.seeds.values()];
+  }
+
+  /** On the leader: checks the token, signs the node's certificate, records the node, adds a manager to Raft. */
+  private async admit(request: JoinRequest): Promise<unknown> {
+    const state = this.store.state;
+    const ca = await CertificateAuthority.fromPem(state.ca, this.context.time);
+    const role = new JoinTokenRegistry(state.tokens).roleForToken(request.token, [ca.digestHex]);
+    const nodeId = newNodeId();
+    const certPem = await ca.issueNodeCertificate({ csrPem: request.csrPem, nodeId, role });
+    const serial = new X509Certificate(certPem).serialNumber.toLowerCase();
+    const nowMs = this.context.time.nowMs();
+    const node: NodeRecord = {
+      id: nodeId,
+      hostname: request.hostname,
+      role,
+      raftId: 0,
+      addr: request.addr,
+      labels: { ...request.labels },
+      availability: 'active',
+      status: 'ready',
+      statusMessage: 'joined',
+      statusChangedAtMs: nowMs,
+      certSerials: [serial],
+      platform: request.platform,
+      board: request.board,
+      memoryBytes: request.memoryBytes,
+      cores: request.cores,
+      joinedAtMs: nowMs,
+    };
+    const { raftId } = (await this.write({ op: 'node.add', node })) as { raftId: number };
+    if (role === 'manager') await this.raft.addMember(raftId);
+    this.context.log(`admitted ${role} ${request.hostname} as node ${nodeId}${raftId ? ` (raft id ${raftId})` : ''} from ${request.addr}`);
+    return {
+      nodeId,
+      clusterId: state.clusterId,
+      role,
+      certPem,
+      caPem: state.ca.certPem,
+      raftId,
+      managers: this.managerAddresses(),
+      clusterTimeMs: Math.max(0, Math.floor(nowMs)),
+    };
+  }
+}

@@ -1,0 +1,83 @@
+// A node's links: the listener every node runs (managers also accept joiners
+// there) and the outgoing links it dials, all verified against the cluster's
+// CA with the node's own certificate.
+import { TrustBundle } from '../pki/trust-bundle.js';
+import { verifyPeerChain } from '../pki/peer-verifier.js';
+import type { NodeCredentials } from '../pki/credentials-store.js';
+import { DenyList, type PeerIdentity } from '../transport/authorization.js';
+import { Router, type Link } from '../transport/link.js';
+import { dialLink } from '../transport/tls-client.js';
+import type { TlsMaterial } from '../transport/tls-options.js';
+import { LinkServer } from '../transport/tls-server.js';
+import { parseHostPort } from './config.js';
+import type { NodeContext } from './context.js';
+import { PeerLinks } from './peer-links.js';
+import { nodePolicy } from './policy.js';
+
+export function tlsMaterial(credentials: NodeCredentials): TlsMaterial {
+  return { keyPem: credentials.keyPem, certChainPem: credentials.certPem, trustedCaPem: credentials.caBundlePem };
+}
+
+export class NodeNetwork {
+  readonly router = new Router();
+  readonly denyList = new DenyList();
+  readonly server: LinkServer;
+  readonly peers: PeerLinks;
+  private credentials: NodeCredentials;
+  private trust: TrustBundle;
+
+  constructor(private readonly context: NodeContext, credentials: NodeCredentials, options: { acceptJoiners: boolean; clusterId: string }) {
+    this.credentials = credentials;
+    this.trust = TrustBundle.fromPem(credentials.caBundlePem);
+    const listen = parseHostPort(context.config.listenAddr, 'listen-addr', { anyPort: true });
+    this.server = new LinkServer({
+      host: listen.host,
+      port: listen.port,
+      tls: tlsMaterial(credentials),
+      verifyPeer: (chain) => this.verify(chain, 'client', options.clusterId),
+      codec: context.codec,
+      policy: nodePolicy(),
+      router: this.router,
+      denyList: this.denyList,
+      acceptJoiners: options.acceptJoiners,
+      onRefused: (reason, remote) => context.log(`refused a connection from ${remote}: ${reason}`),
+    });
+    this.peers = new PeerLinks((address) => this.dial(address, options.clusterId), context.rng, context.log);
+  }
+
+  async listen(): Promise<{ host: string; port: number }> {
+    return this.server.listen();
+  }
+
+  /** After a renewal or CA rotation: new links use the new credentials. */
+  updateCredentials(credentials: NodeCredentials): void {
+    this.credentials = credentials;
+    this.trust = TrustBundle.fromPem(credentials.caBundlePem);
+    this.server.updateTls(tlsMaterial(credentials));
+  }
+
+  async stop(): Promise<void> {
+    this.peers.stop();
+    await this.server.close();
+  }
+
+  private verify(chain: Parameters<typeof verifyPeerChain>[0], peerTlsRole: 'client' | 'server', clusterId: string): PeerIdentity {
+    const identity = verifyPeerChain(chain, { trust: this.trust, time: this.context.time, peerTlsRole, clusterId });
+    return { nodeId: identity.nodeId, role: identity.role, clusterId: identity.clusterId, serial: identity.serial };
+  }
+
+  private dial(address: string, clusterId: string): Promise<Link> {
+    return dialLink({
+      address,
+      tls: tlsMaterial(this.credentials),
+      verifyPeer: (chain) => {
+        const peer = this.verify(chain, 'server', clusterId);
+        if (this.denyList.refuses(peer)) throw new Error(`node ${peer.nodeId} was removed from the cluster`);
+        return peer;
+      },
+      codec: this.context.codec,
+      policy: nodePolicy(),
+      router: this.router,
+    });
+  }
+}

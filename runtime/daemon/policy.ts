@@ -1,0 +1,22 @@
+// Who may send what on the links of a node (see transport/authorization.ts).
+import { MessagePolicy } from '../transport/authorization.js';
+import { controlMethods } from '../wire/messages/control.js';
+
+/** Messages between nodes: roles come from the peer's certificate. */
+export function nodePolicy(): MessagePolicy {
+  return new MessagePolicy()
+    .allow('cluster.join', ['joiner'])
+    .allow('cluster.session', ['manager', 'worker'])
+    .allow('cluster.renew', ['manager', 'worker'])
+    .allow('cluster.leaving', ['manager', 'worker'])
+    .allow('gossip.message', ['manager', 'worker'])
+    .allow('cluster.forward', ['manager'])
+    .allow('raft.message', ['manager']);
+}
+
+/** The control socket: only edgectl (root, through the socket's file mode) talks there. */
+export function controlPolicy(): MessagePolicy {
+  const policy = new MessagePolicy();
+  for (const method of controlMethods) policy.allow(method.method, ['control']);
+  return policy;
+}

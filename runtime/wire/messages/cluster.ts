@@ -1,0 +1,79 @@
+// Node-to-node calls of the cluster: joining, worker sessions, forwarding a
+// write to the leader, and gossip. Who may send each is in the transport
+// policy (runtime/daemon/policy.ts); bodies are bounded here.
+import { defineMethod, definePart, defineTopic } from '../definitions.js';
+import { any, array, bool, object, oneOf, optional, record, string, uint, type Infer } from '../schema.js';
+
+const nodeId = string({ minBytes: 1, maxBytes: 64 });
+const address = string({ minBytes: 3, maxBytes: 64 });
+const pem = string({ minBytes: 1, maxBytes: 16 * 1024 });
+const labels = record(string({ maxBytes: 255 }), { maxEntries: 64, keyMaxBytes: 63 });
+
+export const managerAddress = object({ nodeId, raftId: uint(), addr: address });
+export type ManagerAddress = Infer<typeof managerAddress>;
+
+/** A node without a certificate asks to join; the token decides its role. */
+export const joinMethod = defineMethod({
+  method: 'cluster.join',
+  request: object({
+    token: string({ minBytes: 1, maxBytes: 256 }),
+    csrPem: pem,
+    hostname: string({ minBytes: 1, maxBytes: 253 }),
+    addr: address,
+    labels,
+    platform: object({ os: string({ maxBytes: 32 }), arch: string({ maxBytes: 32 }) }),
+    board: string({ maxBytes: 64 }),
+    memoryBytes: uint(),
+    cores: uint({ max: 4096 }),
+    /** Set when the node already has an id (a re-join after its certificate was lost). */
+    previousNodeId: optional(nodeId),
+  }),
+  response: object({
+    nodeId,
+    clusterId: string({ minBytes: 1, maxBytes: 64 }),
+    role: oneOf('manager', 'worker'),
+    certPem: pem,
+    caPem: pem,
+    raftId: uint(),
+    managers: array(managerAddress, { maxItems: 64 }),
+    clusterTimeMs: uint(),
+  }),
+});
+
+/** A node (re)opens its session with a manager: who the managers are, what time it is. */
+export const sessionMethod = defineMethod({
+  method: 'cluster.session',
+  request: object({ addr: address }),
+  response: object({
+    clusterId: string({ minBytes: 1, maxBytes: 64 }),
+    leader: optional(nodeId),
+    managers: array(managerAddress, { maxItems: 64 }),
+    clusterTimeMs: uint(),
+  }),
+});
+
+/** A follower manager hands a control request to the leader, which runs it as if called locally. */
+export const forwardMethod = defineMethod({
+  method: 'cluster.forward',
+  request: object({ method: string({ minBytes: 1, maxBytes: 64 }), body: any() }),
+  response: object({ body: any() }),
+});
+
+/** A manager pulls a member into Raft after its join (learner, then voter once caught up). */
+export const renewMethod = defineMethod({
+  method: 'cluster.renew',
+  request: object({ csrPem: pem }),
+  response: object({ certPem: pem, caPem: pem }),
+});
+
+/** A node that leaves on purpose says so, so it is shown as left rather than down. */
+export const leavingTopic = defineTopic({ topic: 'cluster.leaving', body: object({ nodeId, graceful: bool() }) });
+
+/** Gossip (SWIM) messages; the gossip core defines their fields. */
+export const gossipTopic = defineTopic({ topic: 'gossip.message', body: any() });
+
+export const cluster = definePart({
+  owner: 'cluster',
+  methods: [joinMethod, sessionMethod, forwardMethod, renewMethod],
+  topics: [leavingTopic, gossipTopic],
+});
