@@ -28,7 +28,11 @@ export interface CgroupLayout {
   unifiedMount: string | null;
   /** v1 only: controller name → mount point ("cpu" and "cpuacct" may share one). */
   controllerMounts: ReadonlyMap<string, string>;
-  /** v1 only: every v1 hierarchy, named ones (name=systemd) included; the runtime makes a cgroup in each. */
+  /**
+   * v1 only: every hierarchy the runtime makes a cgroup in: each v1 mount,
+   * named ones (name=systemd) included, and on a hybrid host the cgroup2 at
+   * /sys/fs/cgroup/unified, which runc joins too.
+   */
   hierarchyMounts: readonly string[];
   /** Controllers the kernel offers ("memory", "pids", "cpu", ...). */
   controllers: ReadonlySet<string>;
@@ -78,6 +82,7 @@ export function cgroupLayoutFromMountinfo(mountinfo: string, unifiedControllers 
   const controllerMounts = new Map<string, string>();
   const hierarchyMounts: string[] = [];
   for (const entry of entries) {
+    if (entry.fsType === 'cgroup2' && entry.mountPoint.startsWith(`${cgroupRoot}/`)) hierarchyMounts.push(entry.mountPoint);
     if (entry.fsType !== 'cgroup') continue;
     hierarchyMounts.push(entry.mountPoint);
     for (const option of entry.superOptions) {

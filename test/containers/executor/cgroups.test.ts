@@ -32,14 +32,15 @@ test('a hybrid host (cgroup2 only at /sys/fs/cgroup/unified) is v1, as runc and 
   }
 });
 
-test('v1 controllers that share a hierarchy map to the same mount, named hierarchies are kept', () => {
-  // Proves cpu,cpuacct co-mounts resolve and that name=systemd is cleaned up too.
+test('v1 controllers that share a hierarchy map to the same mount, named and hybrid hierarchies are kept', () => {
+  // Proves cpu,cpuacct co-mounts resolve and that name=systemd and the hybrid unified tree are cleaned up too.
   const layout = cgroupLayoutFromMountinfo(fixture('mountinfo-v1-raspios-bullseye.txt'));
   assert.is(layout.controllerMounts.get('cpu'), '/sys/fs/cgroup/cpu,cpuacct');
   assert.is(layout.controllerMounts.get('cpuacct'), '/sys/fs/cgroup/cpu,cpuacct');
   assert.not.ok(layout.controllers.has('memory'), 'bullseye without cgroup_enable=memory has no memory controller');
   assert.ok(layout.hierarchyMounts.includes('/sys/fs/cgroup/systemd'));
-  assert.not.ok(layout.hierarchyMounts.includes('/sys/fs/cgroup/unified'));
+  assert.ok(layout.hierarchyMounts.includes('/sys/fs/cgroup/unified'), 'runc makes a cgroup in the hybrid unified tree too');
+  assert.not.ok(layout.controllers.has('unified'));
 });
 
 test('mountinfo octal escapes are decoded', () => {
@@ -73,8 +74,9 @@ test('remove() targets the leaf then the container dir, in every v1 hierarchy or
   const v1 = cgroupLayoutFromMountinfo(fixture('mountinfo-v1-raspios-bullseye.txt'));
   const dirs = cgroupDirsToRemove(v1, cgroups);
   assert.is(dirs.length, v1.hierarchyMounts.length * 2);
-  assert.is(dirs[0], '/sys/fs/cgroup/systemd/edgectl/web-1/container');
-  assert.is(dirs[1], '/sys/fs/cgroup/systemd/edgectl/web-1');
+  assert.is(dirs[0], '/sys/fs/cgroup/unified/edgectl/web-1/container');
+  assert.is(dirs[1], '/sys/fs/cgroup/unified/edgectl/web-1');
+  assert.ok(dirs.includes('/sys/fs/cgroup/systemd/edgectl/web-1'));
   const v2 = cgroupLayoutFromMountinfo(fixture('mountinfo-v2-raspios.txt'), 'memory');
   assert.equal(cgroupDirsToRemove(v2, cgroups), ['/sys/fs/cgroup/edgectl/web-1/container', '/sys/fs/cgroup/edgectl/web-1']);
 });

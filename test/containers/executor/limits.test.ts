@@ -2,7 +2,7 @@
 // config.json asks for (memory with OOM verdict, pids, CPU quota, read-only
 // rootfs, tmpfs, volumes). Each limit is checked against a control container
 // without it, so a test cannot pass by the container failing for another reason.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -79,6 +79,15 @@ if (canRunContainers()) {
     }
     await executor.stop(id, { graceMs: 100 });
     await executor.remove(id);
+    // Every cgroup mount on the host, found independently of cgroups.ts (whose list is what is under test).
+    const mounts = (await readFile('/proc/self/mountinfo', 'utf8'))
+      .split('\n')
+      .filter((line) => / - cgroup2? /.test(line))
+      .map((line) => line.split(' ')[4] ?? '');
+    assert.ok(mounts.length > 0);
+    const leftovers = [];
+    for (const mount of mounts) if (await stat(join(mount, sandbox.cgroupParent, id)).catch(() => null)) leftovers.push(mount);
+    assert.equal(leftovers, [], 'remove() leaves no cgroup of the container in any hierarchy');
   });
 
   test('the pids limit stops forks past it; the same script under a higher limit runs to the end', async () => {
