@@ -4,6 +4,9 @@
 // types of every handler follow from that list; test/wire/vocabulary.test.ts
 // fails if a file in this folder is left out.
 import { createVocabulary } from '../vocabulary.js';
+import { cluster } from './cluster.js';
+import { control } from './control.js';
 import { link } from './link.js';
+import { raft } from './raft.js';
 
-export const wireVocabulary = createVocabulary([link]);
+export const wireVocabulary = createVocabulary([link, cluster, control, raft]);
