@@ -25,7 +25,7 @@ import {
 } from './confchange.js';
 import { validateConfig, type RaftConfig } from './config.js';
 import { stepFollower, tickElection } from './follower.js';
-import { onLeaderConfChange, stepLeader, tickLeader } from './leader.js';
+import { maybeCommit, onLeaderConfChange, stepLeader, tickLeader } from './leader.js';
 import { RaftLog } from './log.js';
 import { MessageType, type Message, type VoteRequest } from './messages.js';
 import { ReadIndexQueue, type ReadState } from './readindex.js';
@@ -201,6 +201,7 @@ export class Raft {
     // the 2015 single-server membership bug), and reads wait too.
     this.appendOwn([{ index: this.log.lastIndex() + 1, term: this.term, type: EntryType.Normal, data: new Uint8Array(0) }]);
     this.pendingConfIndex = this.log.lastIndex();
+    maybeCommit(this); // a single voter commits on its own
   }
 
   private reset(term: number): void {
