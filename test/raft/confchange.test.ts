@@ -1,15 +1,16 @@
 // Conf change entries: the codec and the rules of one-server-at-a-time changes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { applyConfChange, confChangeProblem, ConfChangeKind, decodeConfChange, encodeConfChange, type CoreConfState } from '../../runtime/raft/core/confchange.js';
+import { applyConfChange, confChangeProblem, ConfChangeKind, decodeConfChange, encodeConfChange, type ConfChange, type CoreConfState } from '../../runtime/raft/core/confchange.js';
 
 test('changes round-trip through their byte encoding and garbage decodes to null', () => {
   // Proves the codec is exact for ids up to 2^53 and rejects malformed data.
-  for (const change of [
+  const changes: ConfChange[] = [
     { kind: ConfChangeKind.AddLearner, node: 4 },
     { kind: ConfChangeKind.Remove, node: Number.MAX_SAFE_INTEGER },
     { kind: ConfChangeKind.Bootstrap, voters: [1, 2, 3] },
-  ] as const) {
+  ];
+  for (const change of changes) {
     assert.equal(decodeConfChange(encodeConfChange(change)), change);
   }
   assert.is(decodeConfChange(new Uint8Array([1, 1, 0, 1])), null, 'truncated');
