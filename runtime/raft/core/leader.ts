@@ -4,6 +4,7 @@
  */
 import { MessageType, type AppendResponse, type HeartbeatResponse, type Message, type SnapshotChunkResponse } from './messages.js';
 import { ConfChangeKind, type ConfChange } from './confchange.js';
+import { isRaftError } from './errors.js';
 import { ProgressState, type Progress } from './progress.js';
 import type { Raft } from './raft.js';
 import { broadcastHeartbeat, maybeSendAppend, sendAppends, sendSnapshotChunk } from './replication.js';
@@ -181,5 +182,10 @@ function maybePromoteLearner(raft: Raft, progress: Progress): void {
   if (!raft.config.learnerAutoPromote || !raft.tracker.isLearner(progress.id)) return;
   if (raft.pendingConfIndex > raft.log.committed || raft.transferTarget !== 0) return;
   if (progress.match + raft.config.learnerCatchUpEntriesMax < raft.log.lastIndex()) return;
-  proposeConfChange(raft, { kind: ConfChangeKind.PromoteLearner, node: progress.id });
+  try {
+    proposeConfChange(raft, { kind: ConfChangeKind.PromoteLearner, node: progress.id });
+  } catch (error) {
+    // Refused for now (e.g. a proposal backlog): the next answer from the learner tries again.
+    if (!isRaftError(error)) throw error;
+  }
 }
