@@ -151,13 +151,17 @@ export class GossipSim {
     this.runFor(settleMs);
   }
 
-  /** True when every running node sees every other running node alive. */
-  converged(): boolean {
+  /**
+   * True when every running node sees every other running node alive (or,
+   * with `allowSuspect`, at least not dead, left or unknown: on a lossy
+   * network some suspicion is always being raised and refuted).
+   */
+  converged(allowSuspect = false): boolean {
     const running = this.running();
     const ids = new Set(running.map((node) => node.id));
     return running.every((node) => {
-      const alive = node.core!.members().filter((row) => row.status === 'alive' && ids.has(row.member));
-      return alive.length === ids.size;
+      const seen = node.core!.members().filter((row) => ids.has(row.member) && (row.status === 'alive' || (allowSuspect && row.status === 'suspect')));
+      return seen.length === ids.size;
     });
   }
 
