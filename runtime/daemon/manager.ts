@@ -114,6 +114,7 @@ export class ManagerRuntime {
     const router = this.network.router;
     router.on('raft.message', (body, { peer }) => this.receiveRaft(body as RaftMessageBody, peer));
     router.handle('cluster.join', (body) => this.onLeader('cluster.join', body, () => this.admit(body as JoinRequest)));
+    router.handle('cluster.session', (body, { peer }) => this.openSession(peer, body as { addr: string }));
     router.handle('cluster.forward', (body) => this.runForwarded(body as { method: string; body: unknown }));
     this.store.onChange((state) => this.followState(state));
     await this.network.listen();
@@ -235,6 +236,24 @@ export class ManagerRuntime {
     const handler = this.forwardable.get(request.method);
     if (!handler) throw new EdgeError('EDGE_CLUSTER_BAD_FORWARD', `cannot forward ${request.method}`);
     return { body: (await handler(request.body)) ?? null };
+  }
+
+  /** A node (re)connected: tell it the managers and the time; note a new address. */
+  private openSession(peer: PeerIdentity, body: { addr: string }): unknown {
+    const node = this.store.state.nodes[peer.nodeId];
+    const nowMs = this.context.time.nowMs();
+    const note = (what: string) => (error: Error) => this.context.log(`could not record ${what} of ${peer.nodeId}: ${error.message}`);
+    if (node && node.addr !== body.addr) void this.write({ op: 'node.addr', id: node.id, addr: body.addr }).catch(note('the address'));
+    if (node && node.status !== 'ready') {
+      void this.write({ op: 'node.status', id: node.id, status: 'ready', message: 'session opened', atMs: nowMs }).catch(note('the status'));
+    }
+    const leader = this.leaderNodeId();
+    return {
+      clusterId: this.store.state.clusterId,
+      ...(leader ? { leader } : {}),
+      managers: this.managerAddresses(),
+      clusterTimeMs: Math.max(0, Math.floor(nowMs)),
+    };
   }
 
   // ---- joining ----------------------------------------------------------

@@ -25,6 +25,7 @@ export class NodeNetwork {
   readonly peers: PeerLinks;
   private credentials: NodeCredentials;
   private trust: TrustBundle;
+  private readonly clusterId: string;
 
   constructor(private readonly context: NodeContext, credentials: NodeCredentials, options: { acceptJoiners: boolean; clusterId: string }) {
     this.credentials = credentials;
@@ -42,7 +43,8 @@ export class NodeNetwork {
       acceptJoiners: options.acceptJoiners,
       onRefused: (reason, remote) => context.log(`refused a connection from ${remote}: ${reason}`),
     });
-    this.peers = new PeerLinks((address) => this.dial(address, options.clusterId), context.rng, context.log);
+    this.clusterId = options.clusterId;
+    this.peers = new PeerLinks((address) => this.dial(address), context.rng, context.log);
   }
 
   async listen(): Promise<{ host: string; port: number }> {
@@ -66,7 +68,9 @@ export class NodeNetwork {
     return { nodeId: identity.nodeId, role: identity.role, clusterId: identity.clusterId, serial: identity.serial };
   }
 
-  private dial(address: string, clusterId: string): Promise<Link> {
+  /** One link to `address`, verified as a node of this cluster (PeerLinks keeps shared ones). */
+  dial(address: string): Promise<Link> {
+    const clusterId = this.clusterId;
     return dialLink({
       address,
       tls: tlsMaterial(this.credentials),

@@ -5,6 +5,7 @@
 import { EdgeError } from '../common/errors.js';
 import { describePeer, type MessagePolicy, type PeerIdentity } from './authorization.js';
 import { linkErrors, LinkError } from './errors.js';
+import { rpcErrorOf } from '../wire/rpc.js';
 import { closeCodes, type ErrorBody, type FrameError, type FrameSocket, type LinkCodec, type LinkFrame } from './frames.js';
 
 export interface LinkOptions {
@@ -270,7 +271,7 @@ export class Link {
     if (error.closesLink === false) {
       // One call's problem: answer the request if it was one, drop anything else.
       if (error.messageType === 'request' && error.rpcId !== undefined) {
-        const body = error instanceof EdgeError ? error.toJSON() : { code: error.code, message: error.message, retryable: false };
+        const body = rpcErrorOf(error instanceof EdgeError ? error : new EdgeError(error.code, error.message));
         this.tryWrite({ t: 'response', id: error.rpcId, ok: false, error: body });
       }
       return;
@@ -287,7 +288,7 @@ export class Link {
 
   private serve(id: number, method: string, body: unknown): void {
     const reply = (frame: LinkFrame): void => this.tryWrite(frame);
-    const fail = (error: EdgeError): void => reply({ t: 'response', id, ok: false, error: error.toJSON() });
+    const fail = (error: EdgeError): void => reply({ t: 'response', id, ok: false, error: rpcErrorOf(error) });
     if (!this.policy.permits(this.peer, method)) {
       fail(linkErrors.forbidden(this.name, this.peer.role, `request ${method}`));
       return;

@@ -1,0 +1,160 @@
+// The control API (runtime/wire/messages/control.ts) served on the control
+// socket. Cluster-changing calls run on the leader: a follower manager
+// forwards them; a worker refuses with what to do instead.
+import { arch } from 'node:process';
+import { EdgeError } from '../common/errors.js';
+import { version } from '../common/version.js';
+import { JoinTokenRegistry } from '../pki/join-token-registry.js';
+import { certificateSha256Hex } from '../pki/pem.js';
+import type { Command } from '../store/commands.js';
+import { findNode, managers, type ClusterState, type NodeRecord } from '../store/state.js';
+import type { Router } from '../transport/link.js';
+import type { NodeView } from '../wire/messages/control.js';
+import type { Daemon } from './daemon.js';
+import type { ManagerRuntime } from './manager.js';
+import { nodeView, nodeViews } from './node-views.js';
+
+function requireManager(daemon: Daemon): ManagerRuntime {
+  if (daemon.manager) return daemon.manager;
+  if (daemon.worker) {
+    throw new EdgeError('EDGE_NOT_A_MANAGER', 'this node is a worker; run this on a manager (or pass --host with a manager\'s control socket)');
+  }
+  throw new EdgeError('EDGE_SWARM_NOT_MEMBER', 'this node is not part of a cluster: run `edgectl swarm init` or `edgectl swarm join` first');
+}
+
+function resolveNode(state: Readonly<ClusterState>, reference: string, self: string): NodeRecord {
+  const node = findNode(state as ClusterState, reference === 'self' ? self : reference);
+  if (!node) throw new EdgeError('EDGE_NODE_NOT_FOUND', `no node "${reference}" (or the prefix matches several): see edgectl node ls`);
+  return node;
+}
+
+async function viewAfterWrite(manager: ManagerRuntime, id: string): Promise<NodeView> {
+  const state = await manager.read(false);
+  const node = state.nodes[id];
+  if (!node) throw new EdgeError('EDGE_NODE_NOT_FOUND', `node ${id} is gone`);
+  return nodeView(node, manager.raft.leader);
+}
+
+/** Runs `change` on the leader (forwarded from a follower) and returns the node's view. */
+function leaderOperation(manager: ManagerRuntime, method: string, run: (body: any) => Promise<{ id: string }>): (body: unknown) => Promise<unknown> {
+  manager.registerForwardable(method, (body) => run(body));
+  return async (body) => {
+    const { id } = (await manager.onLeader(method, body, () => run(body))) as { id: string };
+    return { node: await viewAfterWrite(manager, id) };
+  };
+}
+
+export function registerControlHandlers(router: Router, daemon: Daemon): void {
+  router.handle('swarm.info', () => {
+    const identity = daemon.identity;
+    const manager = daemon.manager;
+    const state = manager?.state;
+    return {
+      state: daemon.state,
+      message: daemon.stateMessage,
+      nodeId: identity?.nodeId ?? '',
+      clusterId: identity?.clusterId ?? '',
+      ...(identity ? { role: identity.role } : {}),
+      addr: identity?.addr ?? daemon.context.advertiseAddr,
+      leader: manager ? manager.leaderNodeId() : (daemon.worker?.leaderNodeId ?? ''),
+      managers: state ? managers(state as ClusterState).length : (daemon.worker?.knownManagers.length ?? 0),
+      nodes: state ? Object.keys(state.nodes).length : 0,
+      version,
+      arch: arch === 'x64' ? 'amd64' : arch,
+    };
+  });
+
+  router.handle('swarm.init', (body) => daemon.init(body as { advertiseAddr?: string; certExpiryMs?: number }));
+
+  router.handle('swarm.join', async (body) => {
+    const request = body as { token: string; manager?: string; timeoutMs?: number };
+    return daemon.join(request.token, request.manager, Math.min(request.timeoutMs ?? 10_000, 120_000));
+  });
+
+  router.handle('swarm.leave', async (body) => {
+    await daemon.leave((body as { force: boolean }).force);
+    return { left: true };
+  });
+
+  router.handle('swarm.joinToken', async (body) => {
+    const request = body as { role: 'worker' | 'manager'; rotate: boolean };
+    const manager = requireManager(daemon);
+    const state = await manager.read(false);
+    const digest = certificateSha256Hex(state.ca.certPem);
+    if (request.rotate) {
+      const rotate = async (): Promise<{ token: string }> => {
+        const current = manager.state;
+        const registry = new JoinTokenRegistry(current.tokens);
+        const token = registry.rotate(request.role, digest, daemon.context.time);
+        await manager.write({ op: 'tokens.set', tokens: registry.state() });
+        return { token };
+      };
+      manager.registerForwardable('swarm.rotateToken', rotate as () => Promise<unknown>);
+      const { token } = (await manager.onLeader('swarm.rotateToken', request, rotate)) as { token: string };
+      const saved = { worker: daemon.savedToken('worker', manager.state.tokens.worker.secretSha256Hex) ?? '', manager: daemon.savedToken('manager', manager.state.tokens.manager.secretSha256Hex) ?? '' };
+      await daemon.saveTokens({ ...saved, [request.role]: token });
+      return { role: request.role, token, createdAtMs: Math.floor(manager.state.tokens[request.role].createdAtMs), managerAddr: manager.identity.addr };
+    }
+    const token = daemon.savedToken(request.role, state.tokens[request.role].secretSha256Hex);
+    if (!token) {
+      throw new EdgeError(
+        'EDGE_TOKEN_NOT_HELD',
+        `this manager does not hold the current ${request.role} token (managers keep only its hash): run this on the manager that created it, or make a new one with --rotate`,
+      );
+    }
+    return { role: request.role, token, createdAtMs: Math.floor(state.tokens[request.role].createdAtMs), managerAddr: manager.identity.addr };
+  });
+
+  router.handle('node.ls', async (body) => {
+    const manager = requireManager(daemon);
+    const state = await manager.read((body as { stale?: boolean }).stale ?? false);
+    return { nodes: nodeViews(state as ClusterState, manager.raft.leader) };
+  });
+
+  router.handle('node.inspect', async (body) => {
+    const request = body as { ref: string; stale?: boolean };
+    const manager = requireManager(daemon);
+    const state = await manager.read(request.stale ?? false);
+    return { node: nodeView(resolveNode(state, request.ref, manager.identity.nodeId), manager.raft.leader) };
+  });
+
+  const whenManager = (method: string, build: (manager: ManagerRuntime) => (body: unknown) => Promise<unknown>): void => {
+    router.handle(method, (body) => build(requireManager(daemon))(body));
+  };
+
+  whenManager('node.update', (manager) =>
+    leaderOperation(manager, 'node.update', async (request: { ref: string; availability?: 'active' | 'pause' | 'drain'; labelsAdd?: Record<string, string>; labelsRemove?: string[] }) => {
+      const node = resolveNode(manager.state, request.ref, manager.identity.nodeId);
+      const command: Command = { op: 'node.update', id: node.id };
+      if (request.availability) command.availability = request.availability;
+      if (request.labelsAdd) command.labelsAdd = request.labelsAdd;
+      if (request.labelsRemove) command.labelsRemove = request.labelsRemove;
+      await manager.write(command);
+      return { id: node.id };
+    }),
+  );
+
+  whenManager('node.rm', (manager) => async (body) => {
+    const run = async (request: { ref: string; force: boolean }): Promise<{ id: string }> => {
+      const node = resolveNode(manager.state, request.ref, manager.identity.nodeId);
+      if (node.id === manager.identity.nodeId) throw new EdgeError('EDGE_NODE_RM_SELF', 'a manager cannot remove itself: demote it from another manager first, or run swarm leave --force on it');
+      if (node.status === 'ready' && !request.force) {
+        throw new EdgeError('EDGE_NODE_RM_UP', `${node.hostname} is up: run \`edgectl swarm leave\` on it first, or pass --force (its certificate is refused from then on)`);
+      }
+      if (node.role === 'manager' && node.raftId !== 0) await manager.raft.removeMember(node.raftId);
+      await manager.write({ op: 'node.remove', id: node.id });
+      return { id: node.id };
+    };
+    manager.registerForwardable('node.rm', (request) => run(request as { ref: string; force: boolean }));
+    return manager.onLeader('node.rm', body, () => run(body as { ref: string; force: boolean }));
+  });
+
+  const roleChange = (role: 'manager' | 'worker') => (manager: ManagerRuntime) =>
+    leaderOperation(manager, role === 'manager' ? 'node.promote' : 'node.demote', async (request: { ref: string }) => {
+      const node = resolveNode(manager.state, request.ref, manager.identity.nodeId);
+      if (node.role === role) return { id: node.id };
+      throw new EdgeError('EDGE_CLI_UNSUPPORTED', `changing ${node.hostname} to ${role} needs a certificate re-issue, which this edged does not do yet: join that board again with the ${role} token`);
+    });
+  whenManager('node.promote', roleChange('manager'));
+  whenManager('node.demote', roleChange('worker'));
+}

@@ -1,0 +1,284 @@
+// edged as a whole: the control socket, and the node's life in a cluster —
+// inactive, joining, active as a manager or a worker. It picks the runtime
+// from what is on disk at start, and serves the control API.
+import { X509Certificate } from 'node:crypto';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../common/atomic-file.js';
+import { EdgeError } from '../common/errors.js';
+import { systemClock } from '../common/clock.js';
+import { systemRng } from '../common/rng.js';
+import { version } from '../common/version.js';
+import { detectHostBoard } from '../boards/detect.js';
+import { CertificateAuthority } from '../pki/certificate-authority.js';
+import { createNodeKeyAndRequest } from '../pki/certificate-request.js';
+import { NodeCredentialsStore, type NodeCredentials } from '../pki/credentials-store.js';
+import { JoinTokenRegistry, secretHashHex } from '../pki/join-token-registry.js';
+import { parseJoinToken } from '../pki/join-token.js';
+import { TrustedTime } from '../pki/trusted-time.js';
+import { Router } from '../transport/link.js';
+import { wireCodec } from '../transport/wire-codec.js';
+import type { ManagerAddress } from '../wire/messages/cluster.js';
+import { resolveAdvertiseAddr } from './addresses.js';
+import type { DaemonConfig } from './config.js';
+import type { NodeContext } from './context.js';
+import { ControlServer } from './control-server.js';
+import { registerControlHandlers } from './control-handlers.js';
+import { loadIdentity, saveIdentity, type NodeIdentity } from './identity.js';
+import { joinCluster, type ManagerFinder } from './join.js';
+import { ManagerRuntime, newNodeId } from './manager.js';
+import { WorkerRuntime } from './worker.js';
+
+export type DaemonState = 'inactive' | 'joining' | 'active' | 'error';
+
+export interface DaemonOptions {
+  config: DaemonConfig;
+  log?: (line: string) => void;
+  /** Discovery of managers for auto-join and address-less `swarm join`. */
+  finder?: ManagerFinder;
+}
+
+interface SavedTokens {
+  worker: string;
+  manager: string;
+}
+
+function platformFacts(config: DaemonConfig, log: (line: string) => void): NodeContext['platform'] {
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  try {
+    const board = detectHostBoard();
+    return { os: 'linux', arch, board: board.board, memoryBytes: board.memoryBytes, cores: board.cores, hostname: config.hostname || osHostname() };
+  } catch (error) {
+    log(`board detection failed (${(error as Error).message}); using generic facts`);
+    return { os: process.platform, arch, board: 'unknown', memoryBytes: 0, cores: 1, hostname: config.hostname || osHostname() };
+  }
+}
+
+export class Daemon {
+  state: DaemonState = 'inactive';
+  stateMessage = 'not part of a cluster: run `edgectl swarm init` or `edgectl swarm join`';
+  manager: ManagerRuntime | undefined;
+  worker: WorkerRuntime | undefined;
+  readonly context: NodeContext;
+  private readonly control: ControlServer;
+  private readonly router = new Router();
+  private autoJoinTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: DaemonOptions) {
+    const log = options.log ?? ((line: string) => console.log(`${new Date().toISOString()} ${line}`));
+    const time = new TrustedTime({ clock: systemClock, log });
+    this.context = {
+      config: options.config,
+      log,
+      time,
+      rng: systemRng,
+      codec: wireCodec(),
+      advertiseAddr: resolveAdvertiseAddr(options.config.advertiseAddr, options.config.listenAddr),
+      platform: platformFacts(options.config, log),
+    };
+    registerControlHandlers(this.router, this);
+    this.control = new ControlServer(options.config.controlSocket, this.context.codec, this.router);
+  }
+
+  get identity(): NodeIdentity | undefined {
+    return this.manager?.identity ?? this.worker?.identity;
+  }
+
+  get dataDir(): string {
+    return this.options.config.dataDir;
+  }
+
+  async start(): Promise<void> {
+    await this.control.listen();
+    const identity = loadIdentity(this.dataDir);
+    if (identity) {
+      const credentials = await new NodeCredentialsStore(this.dataDir).load();
+      if (!credentials) throw new EdgeError('EDGE_DAEMON_IDENTITY_CORRUPT', `${this.dataDir} has a node identity but no credentials: remove the data dir and join again`);
+      await this.activate(identity, credentials, false, []);
+      this.context.log(`edged ${version}: ${identity.role} ${identity.nodeId} of cluster ${identity.clusterId}, listening on ${this.context.config.listenAddr}`);
+    } else if (this.options.config.joinToken) {
+      this.context.log(`edged ${version}: not in a cluster; joining with the configured token`);
+      void this.autoJoin(0);
+    } else {
+      this.context.log(`edged ${version}: not in a cluster; waiting for swarm init or join (control socket ${this.options.config.controlSocket})`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.autoJoinTimer);
+    await this.manager?.stop();
+    await this.worker?.stop();
+    await this.control.close();
+  }
+
+  /** Auto-join on boot: retry with backoff until it works or the token is refused. */
+  private async autoJoin(attempt: number): Promise<void> {
+    if (this.stopping || this.identity) return;
+    this.state = 'joining';
+    this.stateMessage = 'joining with the configured token';
+    try {
+      await this.join(this.options.config.joinToken, this.options.config.manager || undefined, 5000);
+    } catch (error) {
+      const edge = error as EdgeError;
+      const fatal = /^EDGE_PKI_TOKEN/.test(edge.code ?? '') || edge.code === 'EDGE_PKI_CA_MISMATCH';
+      this.state = fatal ? 'error' : 'joining';
+      this.stateMessage = `auto-join: ${edge.message}`;
+      const delayMs = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)) * (0.5 + this.context.rng.next() / 2);
+      this.context.log(`auto-join failed: ${edge.message}${fatal ? ' (fix the token in the config; still retrying slowly)' : ''}; next try in ${Math.round(delayMs)} ms`);
+      this.autoJoinTimer = setTimeout(() => void this.autoJoin(attempt + 1), fatal ? 60_000 : delayMs);
+    }
+  }
+
+  private async activate(identity: NodeIdentity, credentials: NodeCredentials, bootstrap: boolean, managers: ManagerAddress[]): Promise<void> {
+    if (identity.role === 'manager') {
+      this.manager = await ManagerRuntime.start({ context: this.context, identity, credentials, bootstrap, seedManagers: managers });
+    } else {
+      const known = managers.length > 0 ? managers : this.savedManagers();
+      this.worker = await WorkerRuntime.start(this.context, identity, credentials, known);
+    }
+    this.state = 'active';
+    this.stateMessage = `${identity.role} of cluster ${identity.clusterId}`;
+  }
+
+  /** Workers remember the managers they last heard of, to find the cluster after a reboot. */
+  private savedManagers(): ManagerAddress[] {
+    const path = join(this.dataDir, 'managers.json');
+    if (!existsSync(path)) return [];
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as ManagerAddress[];
+    } catch {
+      return [];
+    }
+  }
+
+  async saveManagers(managers: ManagerAddress[]): Promise<void> {
+    await writeFileAtomic(join(this.dataDir, 'managers.json'), JSON.stringify(managers), { mode: 0o600 });
+  }
+
+  requireInactive(): void {
+    const identity = this.identity;
+    if (identity) throw new EdgeError('EDGE_SWARM_ALREADY_MEMBER', `this node is already ${identity.role} ${identity.nodeId} of cluster ${identity.clusterId}: leave it first (edgectl swarm leave --force)`);
+    if (this.state === 'joining') throw new EdgeError('EDGE_SWARM_JOINING', 'this node is joining a cluster already: wait, or check `edgectl info`', { retryable: true });
+  }
+
+  /** `swarm init`: a new cluster with this node as its CA and only manager. */
+  async init(request: { advertiseAddr?: string; certExpiryMs?: number }): Promise<{ nodeId: string; clusterId: string; addr: string; workerToken: string; managerToken: string }> {
+    this.requireInactive();
+    if (request.advertiseAddr) this.context.advertiseAddr = resolveAdvertiseAddr(request.advertiseAddr, this.options.config.listenAddr);
+    // A half-made cluster from an init that crashed before it finished.
+    rmSync(join(this.dataDir, 'raft'), { recursive: true, force: true });
+    const clusterId = newNodeId();
+    const nodeId = newNodeId();
+    const ca = await CertificateAuthority.create({ clusterId, clock: this.context.time });
+    const host = this.context.advertiseAddr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const { keyPem, csrPem } = await createNodeKeyAndRequest({ hostname: this.context.platform.hostname, addresses: [host] });
+    const certPem = await ca.issueNodeCertificate({ csrPem, nodeId, role: 'manager', ...(request.certExpiryMs ? { validityMs: request.certExpiryMs } : {}) });
+    const { registry, tokens } = JoinTokenRegistry.create(ca.digestHex, this.context.time);
+    const credentials: NodeCredentials = { keyPem, certPem: `${certPem.trimEnd()}\n${ca.certPem.trimEnd()}\n`, caBundlePem: ca.certPem };
+    const identity: NodeIdentity = { nodeId, clusterId, role: 'manager', raftId: 1, addr: this.context.advertiseAddr };
+    const manager = await ManagerRuntime.start({ context: this.context, identity, credentials, bootstrap: true, seedManagers: [] });
+    this.manager = manager;
+    const nowMs = Math.floor(this.context.time.nowMs());
+    const serial = new X509Certificate(certPem).serialNumber.toLowerCase();
+    await this.waitForLeader(manager);
+    await manager.write({
+      op: 'cluster.init',
+      clusterId,
+      createdAtMs: nowMs,
+      ca: { certPem: ca.certPem, keyPem: await ca.exportKeyPem() },
+      tokens: registry.state(),
+      node: {
+        id: nodeId, hostname: this.context.platform.hostname, role: 'manager', raftId: 1, addr: this.context.advertiseAddr,
+        labels: { ...this.options.config.labels }, availability: 'active', status: 'ready', statusMessage: 'cluster created', statusChangedAtMs: nowMs,
+        certSerials: [serial], platform: { os: this.context.platform.os, arch: this.context.platform.arch }, board: this.context.platform.board,
+        memoryBytes: this.context.platform.memoryBytes, cores: this.context.platform.cores, joinedAtMs: nowMs,
+      },
+    });
+    // Only now is the node a member: a crash before this line leaves it inactive, and init can run again.
+    await new NodeCredentialsStore(this.dataDir).save(credentials);
+    await saveIdentity(this.dataDir, identity);
+    await this.saveTokens(tokens);
+    this.state = 'active';
+    this.stateMessage = `manager of cluster ${clusterId}`;
+    this.context.log(`created cluster ${clusterId}; this node (${nodeId}) is its first manager at ${this.context.advertiseAddr}`);
+    return { nodeId, clusterId, addr: this.context.advertiseAddr, workerToken: tokens.worker, managerToken: tokens.manager };
+  }
+
+  private async waitForLeader(manager: ManagerRuntime, timeoutMs = 10_000): Promise<void> {
+    const started = Date.now();
+    while (!manager.raft.isLeader) {
+      if (Date.now() - started > timeoutMs) throw new EdgeError('EDGE_SWARM_INIT_FAILED', 'this node did not become leader of its own new cluster: check the data dir is writable');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** `swarm join` (or auto-join): become a node of the cluster the token names. */
+  async join(token: string, manager: string | undefined, timeoutMs: number): Promise<{ nodeId: string; clusterId: string; role: 'manager' | 'worker'; manager: string }> {
+    this.requireInactive();
+    parseJoinToken(token);
+    this.state = 'joining';
+    this.stateMessage = manager ? `joining through ${manager}` : 'looking for managers on the LAN';
+    try {
+      const outcome = await joinCluster({ context: this.context, token, ...(manager ? { manager } : {}), ...(this.options.finder ? { finder: this.options.finder } : {}), timeoutMs });
+      if (outcome.identity.role === 'worker') await this.saveManagers(outcome.managers);
+      await this.activate(outcome.identity, outcome.credentials, false, outcome.managers);
+      this.context.log(`joined cluster ${outcome.identity.clusterId} as ${outcome.identity.role} ${outcome.identity.nodeId} through ${outcome.manager}`);
+      return { nodeId: outcome.identity.nodeId, clusterId: outcome.identity.clusterId, role: outcome.identity.role, manager: outcome.manager };
+    } catch (error) {
+      this.state = 'inactive';
+      this.stateMessage = `join failed: ${(error as Error).message}`;
+      throw error;
+    }
+  }
+
+  private tokensPath(): string {
+    return join(this.dataDir, 'join-tokens.json');
+  }
+
+  async saveTokens(tokens: SavedTokens): Promise<void> {
+    await writeFileAtomic(this.tokensPath(), JSON.stringify(tokens), { mode: 0o600 });
+  }
+
+  /** The printable token for `role`, if this manager made the current one (only hashes are replicated). */
+  savedToken(role: 'worker' | 'manager', currentHash: string): string | undefined {
+    if (!existsSync(this.tokensPath())) return undefined;
+    try {
+      const saved = JSON.parse(readFileSync(this.tokensPath(), 'utf8')) as Partial<SavedTokens>;
+      const token = saved[role];
+      if (typeof token !== 'string') return undefined;
+      return secretHashHex(parseJoinToken(token).secret) === currentHash ? token : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Leaving: the node forgets its cluster membership and keeps running, inactive. */
+  async leave(force: boolean): Promise<void> {
+    const identity = this.identity;
+    if (!identity) throw new EdgeError('EDGE_SWARM_NOT_MEMBER', 'this node is not part of a cluster');
+    if (identity.role === 'manager' && !force) {
+      throw new EdgeError('EDGE_SWARM_LEAVE_MANAGER', 'leaving as a manager can cost the cluster its quorum: demote this node first (edgectl node demote self), or pass --force');
+    }
+    const link = this.worker?.sessionLink();
+    if (link) {
+      try {
+        link.notify('cluster.leaving', { nodeId: identity.nodeId, graceful: true });
+      } catch {
+        // the managers will see it go down instead
+      }
+    }
+    await this.manager?.stop();
+    await this.worker?.stop();
+    this.manager = undefined;
+    this.worker = undefined;
+    // The credentials go too: a node that left must join again with a token.
+    for (const name of ['node.json', 'raft', 'managers.json', 'join-tokens.json']) rmSync(join(this.dataDir, name), { recursive: true, force: true });
+    rmSync(new NodeCredentialsStore(this.dataDir).path, { force: true });
+    this.state = 'inactive';
+    this.stateMessage = 'left the cluster';
+    this.context.log(`left cluster ${identity.clusterId}`);
+  }
+}

@@ -1,0 +1,79 @@
+// A worker: it keeps one session with some manager (any will do; writes are
+// forwarded to the leader there), learns the current managers from each
+// session, and serves gossip and, later, its tasks.
+import type { NodeCredentials } from '../pki/credentials-store.js';
+import { ReconnectingLink } from '../transport/reconnecting-link.js';
+import type { Link } from '../transport/link.js';
+import type { ManagerAddress } from '../wire/messages/cluster.js';
+import type { NodeContext } from './context.js';
+import type { NodeIdentity } from './identity.js';
+import { NodeNetwork } from './node-network.js';
+
+export interface SessionAnswer {
+  clusterId: string;
+  leader?: string;
+  managers: ManagerAddress[];
+  clusterTimeMs: number;
+}
+
+export class WorkerRuntime {
+  readonly network: NodeNetwork;
+  private managers: ManagerAddress[];
+  private nextManager = 0;
+  private session: ReconnectingLink | undefined;
+  leaderNodeId = '';
+  connectedTo = '';
+
+  private constructor(private readonly context: NodeContext, readonly identity: NodeIdentity, credentials: NodeCredentials, managers: ManagerAddress[]) {
+    this.managers = managers;
+    this.network = new NodeNetwork(context, credentials, { acceptJoiners: false, clusterId: identity.clusterId });
+  }
+
+  static async start(context: NodeContext, identity: NodeIdentity, credentials: NodeCredentials, managers: ManagerAddress[]): Promise<WorkerRuntime> {
+    const runtime = new WorkerRuntime(context, identity, credentials, managers);
+    await runtime.network.listen();
+    runtime.session = new ReconnectingLink({
+      dial: () => runtime.dialSomeManager(),
+      rng: context.rng,
+      backoff: { baseMs: 100, maxMs: 5000 },
+      onLink: (link) => void runtime.openSession(link),
+      onRetry: (error, delayMs) => context.log(`no session with a manager (${error.message}); retrying in ${delayMs} ms`),
+    });
+    return runtime;
+  }
+
+  get knownManagers(): readonly ManagerAddress[] {
+    return this.managers;
+  }
+
+  /** The open session link, if any: the agent's way to the cluster. */
+  sessionLink(): Link | undefined {
+    return this.session?.current;
+  }
+
+  async stop(): Promise<void> {
+    this.session?.stop();
+    await this.network.stop();
+  }
+
+  /** Tries the known managers in turn, so one dead manager does not keep the node out. */
+  private dialSomeManager(): Promise<Link> {
+    if (this.managers.length === 0) return Promise.reject(new Error('no manager address known: re-join with a token'));
+    const manager = this.managers[this.nextManager++ % this.managers.length]!;
+    return this.network.dial(manager.addr);
+  }
+
+  private async openSession(link: Link): Promise<void> {
+    try {
+      const answer = (await link.request('cluster.session', { addr: this.identity.addr })) as SessionAnswer;
+      if (answer.managers.length > 0) this.managers = answer.managers;
+      this.leaderNodeId = answer.leader ?? '';
+      this.connectedTo = link.peer.nodeId;
+      this.context.time.learnClusterTime(answer.clusterTimeMs, link.rttMs || 0);
+      this.context.log(`session open with manager ${link.peer.nodeId}; ${answer.managers.length} manager(s) known`);
+    } catch (error) {
+      this.context.log(`session with ${link.peer.nodeId} failed: ${(error as Error).message}`);
+      link.close('session failed');
+    }
+  }
+}
