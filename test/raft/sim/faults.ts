@@ -78,13 +78,14 @@ export class FaultInjector {
     } else if (roll < 70) {
       network.calm();
       this.trace?.('FAULT calm network');
-    } else if (roll < 82) {
+    } else if (roll < 80) {
       this.crashOne();
-    } else if (roll < 88) {
+    } else if (roll < 86 || !this.sim.options.membership) {
       this.transfer();
-    } else if (this.sim.options.membership) {
-      if (rng.next() < 0.5) this.addMember();
-      else this.removeMember();
+    } else if (rng.next() < 0.5) {
+      this.addMember();
+    } else {
+      this.removeMember();
     }
   }
 
