@@ -161,6 +161,7 @@ function explain<State, Input, Output>(
   longest: ReadonlyArray<Node<Input, Output>>,
   stuck: Operation<Input, Output>,
 ): string {
-  const order = longest.map((n) => model.describe(n.op.input, n.op.output)).join(', ');
+  const shown = longest.slice(-8).map((n) => model.describe(n.op.input, n.op.output)).join(', ');
+  const order = longest.length > 8 ? `…${longest.length - 8} more, ${shown}` : shown;
   return `no order of the ${ops.length} operations fits; the longest valid prefix was [${order}], after which ${model.describe(stuck.input, stuck.output)} (client ${stuck.client}, call ${stuck.call}, return ${stuck.ret}) had returned but could not be placed`;
 }
