@@ -153,6 +153,15 @@ test('the first-boot script names the board from its serial, as the pattern says
     assert.not.match(readFileSync(join(fakeRoot, 'etc/hosts'), 'utf8'), 'raspberrypi');
     assert.is(readFileSync(join(fakeRoot, 'var/lib/edgectl/hostname-set'), 'utf8'), `${expected}\n`);
   }
+  // No serial anywhere: the name stays, boot goes on (exit 0), and the script will try again next boot.
+  const bare = join(dir, 'fake-root-bare');
+  mkdirSync(join(bare, 'etc'), { recursive: true });
+  writeFileSync(join(bare, 'etc/hostname'), 'raspberrypi\n');
+  const result = spawnSync('sh', [script], { env: { ...process.env, EDGE_ROOT: bare }, encoding: 'utf8' });
+  assert.is(result.status, 0, result.stderr);
+  assert.match(result.stderr, 'no board serial found');
+  assert.is(readFileSync(join(bare, 'etc/hostname'), 'utf8'), 'raspberrypi\n');
+  assert.not.ok(existsSync(join(bare, 'var/lib/edgectl/hostname-set')));
 });
 
 test('an .img.xz base works the same and the output is a raw image', () => {
