@@ -28,6 +28,34 @@ test('an elected leader commits its no-op and every node agrees on term and comm
   assert.is(s.summary(), '1:leader@2 commit=2 2:follower@2 commit=2 3:follower@2 commit=2');
 });
 
+test('election transcript: PreVote, Vote, the no-op append, commit', () => {
+  // Proves the exact message exchange of an election, etcd-transcript style: any change in the protocol shows up here.
+  const s = new Scenario([1, 2, 3]);
+  s.elect(1);
+  assert.fixture(
+    s.transcript.join('\n'),
+    [
+      '1→2 t2 PreVote last=1@1',
+      '1→3 t2 PreVote last=1@1',
+      '2→1 t2 PreVoteResponse granted',
+      '3→1 t2 PreVoteResponse granted',
+      '1→2 t2 Vote last=1@1',
+      '1→3 t2 Vote last=1@1',
+      '2→1 t2 VoteResponse granted',
+      '3→1 t2 VoteResponse granted',
+      '1→2 t2 Append prev=1@1 [2@2] commit=1',
+      '1→3 t2 Append prev=1@1 [2@2] commit=1',
+      '2→1 t2 AppendResponse ok 2',
+      '3→1 t2 AppendResponse ok 2',
+      // Node 3 answered after the no-op committed: it learns commit=2 from the next heartbeat.
+      '1→2 t2 Append prev=2@2 [] commit=2',
+      '2→1 t2 AppendResponse ok 2',
+    ].join('\n'),
+  );
+  s.run(1);
+  assert.is(s.summary(), '1:leader@2 commit=2 2:follower@2 commit=2 3:follower@2 commit=2');
+});
+
 test('PreVote + CheckQuorum: a node back from a partition does not depose a healthy leader', () => {
   // Proves the partitioned node neither raises its term while cut off nor wins votes while the leader is healthy.
   const s = new Scenario([1, 2, 3]);
