@@ -19,3 +19,29 @@ export function ago(ms: number, nowMs: number = Date.now()): string {
   if (seconds < 86_400) return `${Math.round(seconds / 3600)} hours ago`;
   return `${Math.round(seconds / 86_400)} days ago`;
 }
+
+/** "ready" → "Ready": tables capitalise states the way `docker node ls` does; JSON keeps the raw words. */
+export function capitalized(word: string): string {
+  return word.length === 0 ? word : `${word[0]!.toUpperCase()}${word.slice(1)}`;
+}
+
+/** 3_900_000_000 → "3.6GiB": memory sizes for people. */
+export function bytesText(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)}${units[unit]}`;
+}
+
+/** A labelled value, or a section heading when the value is absent. Nested labels start with a space. */
+export type FieldRow = readonly [label: string, value?: string];
+
+/** "Label:  value" lines with the values aligned, the way `docker info` and `node inspect --pretty` print. */
+export function fields(rows: readonly FieldRow[]): string {
+  const width = Math.max(0, ...rows.filter(([, value]) => value !== undefined).map(([label]) => label.length)) + 3;
+  return rows.map(([label, value]) => (value === undefined ? `${label}:` : `${`${label}:`.padEnd(width)}${value}`.trimEnd())).join('\n');
+}
