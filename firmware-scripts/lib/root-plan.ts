@@ -78,7 +78,8 @@ export function planRootFiles(input: { board: BoardProfile; edgedPath: string; e
       { path: EDGED_WANTS_LINK, target: `${SYSTEMD_UNIT_DIR}/${EDGED_UNIT}` },
       { path: HOSTNAME_WANTS_LINK, target: `${SYSTEMD_UNIT_DIR}/${HOSTNAME_UNIT}` },
     ];
-    const directories = ancestors([...files.map((file) => file.path), ...links.map((link) => link.path), `${STATE_DIR}/x`]);
+    // STATE_DIR is listed as the parent of a placeholder so it exists from the first boot (the hostname marker goes there).
+    const directories = ancestors([...files.map((file) => file.path), ...links.map((link) => link.path), `${STATE_DIR}/placeholder`]);
     const ops: Ext4Op[] = [
       ...directories.map((path) => ({ kind: 'mkdir' as const, path })),
       ...files.map((file) => ({ kind: 'file' as const, ...file })),
