@@ -15,6 +15,7 @@ export {
 } from './config.js';
 export { MessageType, messageTypeName, type Message } from './messages.js';
 export * from './messages.js';
+export { messageProblem, isMessage } from './message-check.js';
 export {
   ConfChangeKind,
   encodeConfChange,
