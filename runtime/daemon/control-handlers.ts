@@ -35,13 +35,46 @@ async function viewAfterWrite(manager: ManagerRuntime, id: string): Promise<Node
   return nodeView(node, manager.raft.leader);
 }
 
-/** Runs `change` on the leader (forwarded from a follower) and returns the node's view. */
-function leaderOperation(manager: ManagerRuntime, method: string, run: (body: any) => Promise<{ id: string }>): (body: unknown) => Promise<unknown> {
-  manager.registerForwardable(method, (body) => run(body));
-  return async (body) => {
-    const { id } = (await manager.onLeader(method, body, () => run(body))) as { id: string };
-    return { node: await viewAfterWrite(manager, id) };
-  };
+type NodeOperation = (manager: ManagerRuntime, body: any) => Promise<{ id: string }>;
+
+/**
+ * Cluster changes that run on the leader. Every manager registers all of
+ * them at start, so a follower can forward any of them to whichever manager
+ * leads.
+ */
+const leaderOperations: Record<string, NodeOperation> = {
+  'node.update': async (manager, request: { ref: string; availability?: 'active' | 'pause' | 'drain'; labelsAdd?: Record<string, string>; labelsRemove?: string[] }) => {
+    const node = resolveNode(manager.state, request.ref, manager.identity.nodeId);
+    const command: Command = { op: 'node.update', id: node.id };
+    if (request.availability) command.availability = request.availability;
+    if (request.labelsAdd) command.labelsAdd = request.labelsAdd;
+    if (request.labelsRemove) command.labelsRemove = request.labelsRemove;
+    await manager.write(command);
+    return { id: node.id };
+  },
+  'node.rm': async (manager, request: { ref: string; force: boolean }) => {
+    const node = resolveNode(manager.state, request.ref, manager.identity.nodeId);
+    if (node.id === manager.identity.nodeId) throw new EdgeError('EDGE_NODE_RM_SELF', 'a manager cannot remove itself: demote it from another manager first, or run swarm leave --force on it');
+    if (node.status === 'ready' && !request.force) {
+      throw new EdgeError('EDGE_NODE_RM_UP', `${node.hostname} is up: run \`edgectl swarm leave\` on it first, or pass --force (its certificate is refused from then on)`);
+    }
+    if (node.role === 'manager' && node.raftId !== 0) await manager.raft.removeMember(node.raftId);
+    await manager.write({ op: 'node.remove', id: node.id });
+    return { id: node.id };
+  },
+  'node.promote': async (manager, request: { ref: string }) => roleChange(manager, request.ref, 'manager'),
+  'node.demote': async (manager, request: { ref: string }) => roleChange(manager, request.ref, 'worker'),
+};
+
+async function roleChange(manager: ManagerRuntime, reference: string, role: 'manager' | 'worker'): Promise<{ id: string }> {
+  const node = resolveNode(manager.state, reference, manager.identity.nodeId);
+  if (node.role === role) return { id: node.id };
+  throw new EdgeError('EDGE_CLI_UNSUPPORTED', `changing ${node.hostname} to ${role} needs a certificate re-issue, which this edged does not do yet: join that board again with the ${role} token`);
+}
+
+/** Called for every manager runtime when it starts. */
+export function installLeaderOperations(manager: ManagerRuntime): void {
+  for (const [method, operation] of Object.entries(leaderOperations)) manager.registerForwardable(method, (body) => operation(manager, body));
 }
 
 export function registerControlHandlers(router: Router, daemon: Daemon): void {
@@ -118,43 +151,12 @@ export function registerControlHandlers(router: Router, daemon: Daemon): void {
     return { node: nodeView(resolveNode(state, request.ref, manager.identity.nodeId), manager.raft.leader) };
   });
 
-  const whenManager = (method: string, build: (manager: ManagerRuntime) => (body: unknown) => Promise<unknown>): void => {
-    router.handle(method, (body) => build(requireManager(daemon))(body));
-  };
-
-  whenManager('node.update', (manager) =>
-    leaderOperation(manager, 'node.update', async (request: { ref: string; availability?: 'active' | 'pause' | 'drain'; labelsAdd?: Record<string, string>; labelsRemove?: string[] }) => {
-      const node = resolveNode(manager.state, request.ref, manager.identity.nodeId);
-      const command: Command = { op: 'node.update', id: node.id };
-      if (request.availability) command.availability = request.availability;
-      if (request.labelsAdd) command.labelsAdd = request.labelsAdd;
-      if (request.labelsRemove) command.labelsRemove = request.labelsRemove;
-      await manager.write(command);
-      return { id: node.id };
-    }),
-  );
-
-  whenManager('node.rm', (manager) => async (body) => {
-    const run = async (request: { ref: string; force: boolean }): Promise<{ id: string }> => {
-      const node = resolveNode(manager.state, request.ref, manager.identity.nodeId);
-      if (node.id === manager.identity.nodeId) throw new EdgeError('EDGE_NODE_RM_SELF', 'a manager cannot remove itself: demote it from another manager first, or run swarm leave --force on it');
-      if (node.status === 'ready' && !request.force) {
-        throw new EdgeError('EDGE_NODE_RM_UP', `${node.hostname} is up: run \`edgectl swarm leave\` on it first, or pass --force (its certificate is refused from then on)`);
-      }
-      if (node.role === 'manager' && node.raftId !== 0) await manager.raft.removeMember(node.raftId);
-      await manager.write({ op: 'node.remove', id: node.id });
-      return { id: node.id };
-    };
-    manager.registerForwardable('node.rm', (request) => run(request as { ref: string; force: boolean }));
-    return manager.onLeader('node.rm', body, () => run(body as { ref: string; force: boolean }));
-  });
-
-  const roleChange = (role: 'manager' | 'worker') => (manager: ManagerRuntime) =>
-    leaderOperation(manager, role === 'manager' ? 'node.promote' : 'node.demote', async (request: { ref: string }) => {
-      const node = resolveNode(manager.state, request.ref, manager.identity.nodeId);
-      if (node.role === role) return { id: node.id };
-      throw new EdgeError('EDGE_CLI_UNSUPPORTED', `changing ${node.hostname} to ${role} needs a certificate re-issue, which this edged does not do yet: join that board again with the ${role} token`);
+  for (const [method, operation] of Object.entries(leaderOperations)) {
+    router.handle(method, async (body) => {
+      const manager = requireManager(daemon);
+      const { id } = (await manager.onLeader(method, body, () => operation(manager, body))) as { id: string };
+      if (method === 'node.rm') return { id };
+      return { node: await viewAfterWrite(manager, id) };
     });
-  whenManager('node.promote', roleChange('manager'));
-  whenManager('node.demote', roleChange('worker'));
+  }
 }

@@ -24,7 +24,7 @@ import { resolveAdvertiseAddr } from './addresses.js';
 import type { DaemonConfig } from './config.js';
 import type { NodeContext } from './context.js';
 import { ControlServer } from './control-server.js';
-import { registerControlHandlers } from './control-handlers.js';
+import { installLeaderOperations, registerControlHandlers } from './control-handlers.js';
 import { loadIdentity, saveIdentity, type NodeIdentity } from './identity.js';
 import { joinCluster, type ManagerFinder } from './join.js';
 import { ManagerRuntime, newNodeId } from './manager.js';
@@ -135,6 +135,7 @@ export class Daemon {
   private async activate(identity: NodeIdentity, credentials: NodeCredentials, bootstrap: boolean, managers: ManagerAddress[]): Promise<void> {
     if (identity.role === 'manager') {
       this.manager = await ManagerRuntime.start({ context: this.context, identity, credentials, bootstrap, seedManagers: managers });
+      installLeaderOperations(this.manager);
     } else {
       const known = managers.length > 0 ? managers : this.savedManagers();
       this.worker = await WorkerRuntime.start(this.context, identity, credentials, known);
@@ -180,6 +181,7 @@ export class Daemon {
     const credentials: NodeCredentials = { keyPem, certPem: `${certPem.trimEnd()}\n${ca.certPem.trimEnd()}\n`, caBundlePem: ca.certPem };
     const identity: NodeIdentity = { nodeId, clusterId, role: 'manager', raftId: 1, addr: this.context.advertiseAddr };
     const manager = await ManagerRuntime.start({ context: this.context, identity, credentials, bootstrap: true, seedManagers: [] });
+    installLeaderOperations(manager);
     this.manager = manager;
     const nowMs = Math.floor(this.context.time.nowMs());
     const serial = new X509Certificate(certPem).serialNumber.toLowerCase();

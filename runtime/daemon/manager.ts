@@ -115,7 +115,7 @@ export class ManagerRuntime {
     router.on('raft.message', (body, { peer }) => this.receiveRaft(body as RaftMessageBody, peer));
     router.handle('cluster.join', (body) => this.onLeader('cluster.join', body, () => this.admit(body as JoinRequest)));
     router.handle('cluster.session', (body, { peer }) => this.openSession(peer, body as { addr: string }));
-    router.handle('cluster.forward', (body) => this.runForwarded(body as { method: string; body: unknown }));
+    router.handle('cluster.forward', (body) => this.runForwarded(body as { method: string; body: unknown; expiresAtMs: number }));
     this.store.onChange((state) => this.followState(state));
     await this.network.listen();
     this.raft.start();
@@ -209,7 +209,9 @@ export class ManagerRuntime {
     const address = leader === 0 ? undefined : this.addressOfRaftId(leader);
     if (!address) throw new EdgeError('EDGE_CLUSTER_NO_LEADER', 'no leader is known right now (an election may be running, or a majority of managers is down): retry in a few seconds', { retryable: true });
     const link = await this.network.peers.ready(address);
-    const answer = (await link.request('cluster.forward', { method, body }, { timeoutMs: 15_000 })) as { body: unknown };
+    const timeoutMs = 10_000;
+    const expiresAtMs = Math.floor(this.context.time.nowMs()) + timeoutMs;
+    const answer = (await link.request('cluster.forward', { method, body, expiresAtMs }, { timeoutMs })) as { body: unknown };
     return answer.body;
   }
 
@@ -231,7 +233,10 @@ export class ManagerRuntime {
     this.forwardable.set(method, handler);
   }
 
-  private async runForwarded(request: { method: string; body: unknown }): Promise<{ body: unknown }> {
+  private async runForwarded(request: { method: string; body: unknown; expiresAtMs: number }): Promise<{ body: unknown }> {
+    if (this.context.time.nowMs() > request.expiresAtMs) {
+      throw new EdgeError('EDGE_CLUSTER_FORWARD_EXPIRED', `a forwarded ${request.method} arrived after its caller gave up (a partition?); it was not applied: retry if still wanted`);
+    }
     if (!this.raft.isLeader) throw new EdgeError('EDGE_CLUSTER_NOT_LEADER', 'this manager stopped leading while the call was on its way: retry', { retryable: true });
     const handler = this.forwardable.get(request.method);
     if (!handler) throw new EdgeError('EDGE_CLUSTER_BAD_FORWARD', `cannot forward ${request.method}`);

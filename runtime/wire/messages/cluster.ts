@@ -55,7 +55,8 @@ export const sessionMethod = defineMethod({
 /** A follower manager hands a control request to the leader, which runs it as if called locally. */
 export const forwardMethod = defineMethod({
   method: 'cluster.forward',
-  request: object({ method: string({ minBytes: 1, maxBytes: 64 }), body: any() }),
+  /** `expiresAtMs` (cluster time): a forward that arrives late, after a partition healed, is refused rather than applied behind its caller's back. */
+  request: object({ method: string({ minBytes: 1, maxBytes: 64 }), body: any(), expiresAtMs: uint() }),
   response: object({ body: any() }),
 });
 

@@ -1,0 +1,90 @@
+// Real edged processes on lab hosts: start, stop, kill and talk to them over
+// their control sockets (the same API edgectl uses).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { controlCall } from '../daemon/control-client.js';
+import { Lab } from './lab.js';
+
+export const edgedBundle = join(process.cwd(), 'dist/edged.js');
+export const edgedPort = 4270;
+
+export interface FleetOptions {
+  name: string;
+  hosts: number;
+}
+
+export class Fleet {
+  constructor(readonly lab: Lab) {}
+
+  static create(options: FleetOptions): Fleet {
+    if (!existsSync(edgedBundle)) throw new Error(`${edgedBundle} is missing: run npm run build first`);
+    return new Fleet(Lab.create(options));
+  }
+
+  address(index: number): string {
+    return `${this.lab.host(index).address}:${edgedPort}`;
+  }
+
+  /** Starts edged on host i with its own data dir and socket; extra flags as given. */
+  start(index: number, extra: string[] = []): void {
+    const host = this.lab.host(index);
+    this.lab.start(index, process.execPath, [
+      edgedBundle,
+      '--config', '/dev/null',
+      '--data-dir', host.dataDir,
+      '--control-socket', host.controlSocket,
+      '--listen-addr', `${host.address}:${edgedPort}`,
+      '--hostname', `host${index}`,
+      ...extra,
+    ]);
+  }
+
+  /** Waits until host i's control socket answers. */
+  async ready(index: number, timeoutMs = 10_000): Promise<void> {
+    await waitUntil(async () => {
+      try {
+        await this.call(index, 'swarm.info', {}, 2000);
+        return true;
+      } catch {
+        return false;
+      }
+    }, timeoutMs, `edged on host ${index} to answer on its control socket`);
+  }
+
+  call(index: number, method: string, body: unknown, timeoutMs = 20_000): Promise<any> {
+    return controlCall(this.lab.host(index).controlSocket, method, body, timeoutMs);
+  }
+
+  /** kill -9, then wait until the process is gone. */
+  kill(index: number): void {
+    this.lab.kill(index);
+  }
+
+  async stop(index: number): Promise<void> {
+    this.lab.kill(index, 'SIGTERM');
+    await waitUntil(async () => !this.lab.isRunning(index), 15_000, `edged on host ${index} to stop`);
+  }
+
+  destroy(): void {
+    this.lab.destroy();
+  }
+
+  logs(index: number): string {
+    return this.lab.logs(index);
+  }
+}
+
+export async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await condition()) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Node list as a manager sees it, keyed by hostname. */
+export async function nodesByHostname(fleet: Fleet, index: number, stale = false): Promise<Map<string, any>> {
+  const answer = await fleet.call(index, 'node.ls', { stale }, 5000);
+  return new Map((answer.nodes as any[]).map((node) => [node.hostname, node]));
+}
