@@ -47,6 +47,7 @@ function advertise(): void {
   });
   advertiser.start();
   emit('started');
+  setInterval(() => emit('stats', { stats: advertiser.stats(), state: advertiser.state }), 500);
   process.on('SIGUSR2', () => {
     advertiser.update({ role: 'worker' });
     emit('updated');
