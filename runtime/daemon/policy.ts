@@ -11,7 +11,12 @@ export function nodePolicy(): MessagePolicy {
     .allow('cluster.leaving', ['manager', 'worker'])
     .allow('gossip.message', ['manager', 'worker'])
     .allow('cluster.forward', ['manager'])
-    .allow('raft.message', ['manager']);
+    .allow('raft.message', ['manager'])
+    // A manager's own agent runs tasks too, so managers may speak the worker side.
+    .allow('dispatcher.hello', ['worker', 'manager'])
+    .allow('dispatcher.status', ['worker', 'manager'])
+    .allow('dispatcher.progress', ['worker', 'manager'])
+    .allow('dispatcher.assign', ['manager']);
 }
 
 /** The control socket: only edgectl (root, through the socket's file mode) talks there. */

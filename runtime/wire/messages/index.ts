@@ -6,7 +6,8 @@
 import { createVocabulary } from '../vocabulary.js';
 import { cluster } from './cluster.js';
 import { control } from './control.js';
+import { dispatcher } from './dispatcher.js';
 import { link } from './link.js';
 import { raft } from './raft.js';
 
-export const wireVocabulary = createVocabulary([link, cluster, control, raft]);
+export const wireVocabulary = createVocabulary([link, cluster, control, raft, dispatcher]);
