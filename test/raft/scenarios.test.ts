@@ -47,12 +47,13 @@ test('election transcript: PreVote, Vote, the no-op append, commit', () => {
       '1→3 t2 Append prev=1@1 [2@2] commit=1',
       '2→1 t2 AppendResponse ok 2',
       '3→1 t2 AppendResponse ok 2',
-      // Node 3 answered after the no-op committed: it learns commit=2 from the next heartbeat.
+      // The commit index travels in an empty append, to node 3 as soon as it answered.
       '1→2 t2 Append prev=2@2 [] commit=2',
+      '1→3 t2 Append prev=2@2 [] commit=2',
       '2→1 t2 AppendResponse ok 2',
+      '3→1 t2 AppendResponse ok 2',
     ].join('\n'),
   );
-  s.run(1);
   assert.is(s.summary(), '1:leader@2 commit=2 2:follower@2 commit=2 3:follower@2 commit=2');
 });
 

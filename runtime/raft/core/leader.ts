@@ -107,7 +107,9 @@ function onAppendResponse(raft: Raft, message: AppendResponse): void {
     if (message.from === raft.transferTarget && progress.match === raft.log.lastIndex()) sendTimeoutNow(raft, message.from);
     maybePromoteLearner(raft, progress);
   }
-  sendAppends(raft, message.from);
+  // Keep streaming; and a member that answered after the commit moved learns it now, not at the next heartbeat.
+  const sent = sendAppends(raft, message.from);
+  if (sent === 0 && !raft.broadcastPending && progress.commitSent < raft.log.committed) maybeSendAppend(raft, message.from, true);
 }
 
 function onHeartbeatResponse(raft: Raft, message: HeartbeatResponse): void {

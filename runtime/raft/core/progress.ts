@@ -28,6 +28,8 @@ export class Progress {
   /** Snapshot only: index of the snapshot being sent and bytes the member acknowledged. */
   snapshotIndex = 0;
   snapshotOffsetBytes = 0;
+  /** Highest commit index sent to the member (appends and heartbeats): tells whether it may be behind on commit. */
+  commitSent = 0;
   /** Ticks since the member last made progress while something was in flight to it. */
   stallTicks = 0;
   readonly inflights: Inflights;

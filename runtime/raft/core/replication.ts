@@ -38,6 +38,7 @@ export function maybeSendAppend(raft: Raft, to: NodeId, evenIfEmpty: boolean): b
     commit: raft.log.committed,
   });
   progress.sentAppend(lastIndex, entries.length, bytes);
+  progress.commitSent = Math.max(progress.commitSent, raft.log.committed);
   return true;
 }
 
@@ -72,15 +73,10 @@ export function broadcastHeartbeat(raft: Raft): void {
   for (const id of raft.tracker.members()) {
     if (id === raft.id) continue;
     const progress = raft.tracker.get(id)!;
-    raft.send({
-      type: MessageType.Heartbeat,
-      from: raft.id,
-      to: id,
-      term: raft.term,
-      // Never past what the member holds, or it would commit entries it lacks.
-      commit: Math.min(progress.match, raft.log.committed),
-      round,
-    });
+    // Never past what the member holds, or it would commit entries it lacks.
+    const commit = Math.min(progress.match, raft.log.committed);
+    progress.commitSent = Math.max(progress.commitSent, commit);
+    raft.send({ type: MessageType.Heartbeat, from: raft.id, to: id, term: raft.term, commit, round });
   }
 }
 

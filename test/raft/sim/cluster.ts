@@ -215,14 +215,14 @@ export class Simulation {
     this.network.heal();
     this.network.calm();
     for (const client of this.clients) client.stopped = true;
-    faults.sweepMembership(true);
+    faults.sweepMembership();
     for (const node of this.nodes.values()) node.restart();
     this.trace?.('FAULTS END: healed, restarted, calm network');
     const deadlineMs = startMs + this.options.livenessTicksMax * tickMs;
     let barrier: { index: number; term: number } | null = null;
     while (this.queue.nowMs < deadlineMs && this.violations().length === 0) {
       this.runUntil(Math.min(deadlineMs, this.queue.nowMs + tickMs));
-      faults.sweepMembership(true);
+      faults.sweepMembership();
       const leader = this.leader();
       if (leader === undefined) continue;
       if (barrier !== null && this.invariants.committedTermAt(barrier.index) !== undefined && this.invariants.committedTermAt(barrier.index) !== barrier.term) {

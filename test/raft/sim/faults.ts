@@ -9,11 +9,11 @@ import type { Simulation } from './cluster.js';
 
 const membersMax = 5;
 const votersMin = 3;
-const joinDeadlineMs = 6_000;
 
 export class FaultInjector {
   crashes = 0;
   private stopped = false;
+  /** Nodes started for a pending AddLearner, with the index of that entry. */
   private readonly joining = new Map<NodeId, number>();
 
   constructor(
@@ -25,7 +25,7 @@ export class FaultInjector {
     const loop = (): void => {
       if (this.stopped || this.sim.queue.nowMs >= untilMs) return;
       this.inject();
-      this.sweepMembership(false);
+      this.sweepMembership();
       this.sim.queue.schedule(150 + this.sim.rng.int(1_200), loop);
     };
     this.sim.queue.schedule(500 + this.sim.rng.int(1_000), loop);
@@ -119,14 +119,15 @@ export class FaultInjector {
     const status = leader.core!.status();
     if (status.voters.length + status.learners.length >= membersMax) return;
     const id = this.sim.nextId++;
+    let index: number;
     try {
-      leader.act((core) => core.addMember(id));
+      index = leader.act((core) => core.addMember(id)).index;
     } catch (error) {
       if (!isRaftError(error)) throw error;
       return;
     }
     this.sim.addNode(id, RaftCore.emptyState());
-    this.joining.set(id, this.sim.queue.nowMs + joinDeadlineMs);
+    this.joining.set(id, index);
     this.trace?.(`OPERATOR add member n${id} (learner) via n${leader.id}`);
   }
 
@@ -149,10 +150,12 @@ export class FaultInjector {
 
   /**
    * Shuts down nodes that are no longer members: removed ones, and joiners
-   * whose addition never committed. Membership is read from the leader,
-   * whose configuration only ever holds committed changes.
+   * whose AddLearner entry was lost. Membership is read from the leader,
+   * whose configuration only ever holds committed changes, so a node is
+   * retired only once the leader's commit index has passed its AddLearner
+   * entry without the node being in the configuration.
    */
-  sweepMembership(final: boolean): void {
+  sweepMembership(): void {
     const leader = this.sim.leader();
     if (leader === undefined) return;
     const status = leader.core!.status();
@@ -163,9 +166,8 @@ export class FaultInjector {
         this.joining.delete(node.id);
         continue;
       }
-      const deadline = this.joining.get(node.id);
-      if (deadline !== undefined && !final && this.sim.queue.nowMs < deadline) continue;
-      if (deadline !== undefined && final && this.sim.queue.nowMs < deadline && leader.core!.status().lastIndex > leader.core!.commitIndex) continue;
+      const addIndex = this.joining.get(node.id);
+      if (addIndex !== undefined && status.commit < addIndex) continue;
       this.joining.delete(node.id);
       node.retire();
       this.trace?.(`OPERATOR shut down n${node.id} (not a member)`);
