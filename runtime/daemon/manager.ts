@@ -113,7 +113,16 @@ export class ManagerRuntime {
     });
     const router = this.network.router;
     router.on('raft.message', (body, { peer }) => this.receiveRaft(body as RaftMessageBody, peer));
-    router.handle('cluster.join', (body) => this.onLeader('cluster.join', body, () => this.admit(body as JoinRequest)));
+    router.handle('cluster.join', async (body, { peer }) => {
+      const request = body as JoinRequest;
+      try {
+        return await this.onLeader('cluster.join', body, () => this.admit(request));
+      } catch (error) {
+        const edge = error as EdgeError;
+        this.context.log(`refused the join of ${request.hostname} from ${peer.nodeId}: ${edge.code ?? 'error'}: ${edge.message}`);
+        throw error;
+      }
+    });
     router.handle('cluster.session', (body, { peer }) => this.openSession(peer, body as { addr: string }));
     router.handle('cluster.forward', (body) => this.runForwarded(body as { method: string; body: unknown; expiresAtMs: number }));
     this.store.onChange((state) => this.followState(state));
