@@ -1,0 +1,113 @@
+// Gossip: how long a dead node takes to be declared dead by every live node,
+// and what an idle cluster costs on the wire, for the LAN and the metered
+// presets. Everything is simulated (seeded, deterministic), so the numbers are
+// simulated milliseconds and bytes, not this machine's speed.
+//
+// Bytes: each message is encoded with cbor-x exactly as the wire module does
+// (`useRecords: false, tagUint8Array: false`) plus 8 bytes of framing, and
+// counted on the sender.
+import { Encoder } from 'cbor-x';
+import { median, percentile, type BenchSuite, type Measure } from '../harness.js';
+import { lanDefaults, meteredLinkDefaults, pushPullIntervalTicks, type GossipConfig } from '../../runtime/gossip/config.js';
+import type { GossipMessage } from '../../runtime/gossip/messages.js';
+import { killAndWatch, watchFalseDeaths } from '../../test/gossip/scenarios.js';
+import { GossipSim, nodeId, type NetworkOptions } from '../../test/gossip/sim.js';
+
+const framingBytes = 8;
+const encoder = new Encoder({ useRecords: false, tagUint8Array: false });
+const wireBytes = (message: GossipMessage): number => encoder.encode(message).length + framingBytes;
+/** A LAN: 1-5 ms, 1% loss. */
+const lan: NetworkOptions = { latencyMsMin: 1, latencyMsMax: 5, lossRate: 0.01 };
+
+function cluster(config: GossipConfig, size: number, seed: number, network: NetworkOptions, measureBytes = false): GossipSim {
+  const sim = new GossipSim({ seed, size, config, network, messageBytes: measureBytes ? wireBytes : undefined });
+  if (size > 100) sim.preload();
+  else sim.joinAll();
+  // Metered timing converges slowly after a join storm: a member that missed the news hears of the newcomer when
+  // the newcomer first probes it (at worst about n probe intervals), or at the next push-pull.
+  sim.runUntilConverged(600_000, 1000);
+  return sim;
+}
+
+/** Kill-to-everyone-declared-dead times in ms, over seeds × kills (each victim restarted before the next kill). */
+function detections(config: GossipConfig, size: number, seeds: number, kills: number): { times: number[]; falseDeaths: number } {
+  const times: number[] = [];
+  let falseDeaths = 0;
+  for (let seed = 1; seed <= seeds; seed += 1) {
+    const sim = cluster(config, size, seed, lan);
+    const watched = watchFalseDeaths(sim);
+    for (let round = 0; round < kills; round += 1) {
+      const victim = nodeId(1 + sim.rng.int(size - 1));
+      const detection = killAndWatch(sim, victim, 60_000);
+      times.push(detection.allMs);
+      sim.restart(victim, nodeId(0));
+      sim.runFor(5000);
+    }
+    falseDeaths += watched.length;
+  }
+  return { times, falseDeaths };
+}
+
+/** Bytes sent per node per second by a quiet cluster (no failures, no loss), over `windowMs`. */
+function idleBytesPerNodePerSecond(config: GossipConfig, size: number, windowMs: number): number {
+  const sim = cluster(config, size, 7, { latencyMsMin: 1, latencyMsMax: 5, lossRate: 0 }, true);
+  sim.runFor(10_000);
+  sim.resetTraffic();
+  sim.runFor(windowMs);
+  return sim.totalBytesSent() / size / (windowMs / 1000);
+}
+
+/** False deaths over `blips` 1-second link drops (one node at a time), 5% loss. */
+function blipFalseDeaths(config: GossipConfig, size: number, blips: number): number {
+  const sim = cluster(config, size, 11, { latencyMsMin: 1, latencyMsMax: 5, lossRate: 0.05 });
+  const watched = watchFalseDeaths(sim);
+  for (let round = 0; round < blips; round += 1) {
+    const fromMs = sim.nowMs + sim.rng.int(200);
+    sim.blip(nodeId(sim.rng.int(size)), fromMs, fromMs + 1000);
+    sim.runFor(6000);
+  }
+  return watched.length;
+}
+
+function presetMeasures(prefix: string, config: GossipConfig, ci: boolean): Measure[] {
+  const { times, falseDeaths } = detections(config, 50, ci ? 2 : 5, ci ? 6 : 8);
+  // A whole number of push-pull intervals (as stretched for 50 members), so each node's full-state exchanges count fully.
+  const pushPullMs = pushPullIntervalTicks(config, 50) * config.tickMs;
+  const windowMs = (ci ? 1 : 2) * pushPullMs;
+  const idle = idleBytesPerNodePerSecond(config, 50, windowMs);
+  const timing = `probe ${config.probeIntervalTicks * config.tickMs} ms, suspicion ${config.suspicionMinTicks * config.tickMs}-${config.suspicionMaxTicks * config.tickMs} ms`;
+  const note = `${times.length} kills at N=50, 1-5 ms links, 1% loss; ${timing}`;
+  return [
+    { name: `gossip.${prefix}DetectionMsP50`, value: median(times), unit: 'ms', note },
+    { name: `gossip.${prefix}DetectionMsP99`, value: percentile(times, 0.99), unit: 'ms', note },
+    { name: `gossip.${prefix}FalseDeathsDuringKills`, value: falseDeaths, unit: 'events', note },
+    {
+      name: `gossip.${prefix}IdleBytesPerSecondPerNode50`,
+      value: Math.round(idle),
+      unit: 'bytes/s',
+      note: `N=50, no loss, ${windowMs / 1000} s window; cbor-x + ${framingBytes} B framing per message`,
+    },
+  ];
+}
+
+export const suite: BenchSuite = {
+  name: 'gossip',
+  async run({ ci }) {
+    const lanConfig = lanDefaults();
+    const measures = [...presetMeasures('lan', lanConfig, ci), ...presetMeasures('metered', meteredLinkDefaults(), ci)];
+    const large = detections(lanConfig, 500, 1, ci ? 2 : 4);
+    measures.push({
+      name: 'gossip.lanDetectionMsMax500',
+      value: Math.max(...large.times),
+      unit: 'ms',
+      note: `${large.times.length} kills at N=500, 1% loss (the slowest of them)`,
+    });
+    measures.push({
+      name: 'gossip.lanFalseDeathsAfter1sBlips',
+      value: blipFalseDeaths(lanConfig, 50, ci ? 10 : 30) + large.falseDeaths,
+      unit: 'events',
+      note: `${ci ? 10 : 30} one-second link drops at N=50 with 5% loss, plus the N=500 kill runs`,
+    });
+    return measures;
+  },
+};
