@@ -35,7 +35,7 @@ export function nodeTable(nodes: readonly NodeView[], localNodeId: string | unde
 function labelRows(labels: NodeView['labels']): FieldRow[] {
   const keys = Object.keys(labels).sort();
   if (keys.length === 0) return [['Labels', '']];
-  return [['Labels'], ...keys.map((key): FieldRow => [` - ${key}`, labels[key] ?? ''])];
+  return [['Labels'], ...keys.map((key) => ` - ${key}=${labels[key] ?? ''}`)];
 }
 
 /** `node inspect --pretty`: the fields a person checks, grouped as docker groups them. */
@@ -51,7 +51,7 @@ export function nodePretty(node: NodeView, nowMs: number): string {
   if (node.statusMessage !== '') rows.push([' Message', node.statusMessage]);
   rows.push([' Availability', capitalized(node.availability)], [' Address', node.addr]);
   if (node.managerStatus) {
-    rows.push(['Manager Status'], [' Raft ID', String(node.raftId)], [' Reachability', capitalized(node.managerStatus)], [' Leader', node.managerStatus === 'leader' ? 'Yes' : 'No']);
+    rows.push(['Manager Status'], [' Raft ID', String(node.raftId)], [' Reachability', node.managerStatus === 'leader' ? 'Reachable' : capitalized(node.managerStatus)], [' Leader', node.managerStatus === 'leader' ? 'Yes' : 'No']);
   }
   rows.push(
     ['Platform'],

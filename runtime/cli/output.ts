@@ -37,11 +37,18 @@ export function bytesText(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)}${units[unit]}`;
 }
 
-/** A labelled value, or a section heading when the value is absent. Nested labels start with a space. */
-export type FieldRow = readonly [label: string, value?: string];
+/** A labelled value; a section heading when the value is absent; a plain string is a line of its own. Nested labels start with a space. */
+export type FieldRow = readonly [label: string, value?: string] | string;
 
 /** "Label:  value" lines with the values aligned, the way `docker info` and `node inspect --pretty` print. */
 export function fields(rows: readonly FieldRow[]): string {
-  const width = Math.max(0, ...rows.filter(([, value]) => value !== undefined).map(([label]) => label.length)) + 3;
-  return rows.map(([label, value]) => (value === undefined ? `${label}:` : `${`${label}:`.padEnd(width)}${value}`.trimEnd())).join('\n');
+  const labelled = rows.filter((row): row is readonly [string, string] => typeof row !== 'string' && row[1] !== undefined);
+  const width = Math.max(0, ...labelled.map(([label]) => label.length)) + 3;
+  return rows
+    .map((row) => {
+      if (typeof row === 'string') return row;
+      const [label, value] = row;
+      return value === undefined ? `${label}:` : `${`${label}:`.padEnd(width)}${value}`.trimEnd();
+    })
+    .join('\n');
 }

@@ -13,7 +13,6 @@ function infoRows(info: SwarmInfo, socketPath: string): FieldRow[] {
     rows.push(
       [' NodeID', info.nodeId],
       [' Is Manager', String(info.role === 'manager')],
-      [' Role', info.role ?? ''],
       [' ClusterID', info.clusterId],
       [' Managers', String(info.managers)],
       [' Nodes', String(info.nodes)],

@@ -1,0 +1,157 @@
+// Proves the swarm commands and `info` send the right control requests and print what Swarm users expect.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EdgeError } from '../../runtime/common/errors.js';
+import { activeInfo, edgectl, managerToken, startDaemon, workerToken, type FakeDaemon } from './support.js';
+
+let daemon: FakeDaemon;
+
+test.before(async () => {
+  daemon = await startDaemon({
+    'swarm.init': () => ({ nodeId: 'n0de1d', clusterId: 'c1u5t3r', addr: '192.168.1.20:4270', workerToken, managerToken }),
+    'swarm.join': (body: { manager?: string }) => ({ nodeId: 'n0de2', clusterId: 'c1u5t3r', role: 'worker', manager: body.manager ?? '192.168.1.20:4270' }),
+    'swarm.joinToken': (body: { role: 'worker' | 'manager' }) => ({
+      role: body.role,
+      token: body.role === 'worker' ? workerToken : managerToken,
+      createdAtMs: 1_700_000_000_000,
+      managerAddr: '192.168.1.20:4270',
+    }),
+    'swarm.leave': (body: { force: boolean }) => {
+      if (!body.force) throw new EdgeError('EDGE_LEAVE_LOSES_QUORUM', 'leaving would cost the swarm its quorum; demote this manager first, or pass --force');
+      return { left: true };
+    },
+    'swarm.info': () => activeInfo,
+  });
+});
+test.after(() => daemon.close());
+test.before.each(() => {
+  daemon.calls.length = 0;
+});
+
+test('swarm init sends the normalised address and expiry, and prints both join commands', async () => {
+  const result = await edgectl(['swarm', 'init', '--advertise-addr', '192.168.1.20', '--cert-expiry', '90d'], { socketPath: daemon.socketPath });
+  assert.is(result.code, 0, result.stderr);
+  assert.equal(daemon.calls, [{ method: 'swarm.init', body: { advertiseAddr: '192.168.1.20:4270', certExpiryMs: 90 * 86_400_000 } }]);
+  assert.match(result.stdout, 'Swarm initialized: current node (n0de1d) is now a manager.');
+  assert.match(result.stdout, `edgectl swarm join --token ${workerToken} 192.168.1.20:4270`);
+  assert.match(result.stdout, `edgectl swarm join --token ${managerToken} 192.168.1.20:4270`);
+  assert.match(result.stdout, /mDNS/);
+});
+
+test('swarm init accepts hours and --force-new-cluster; --json prints the answer as JSON', async () => {
+  const result = await edgectl(['swarm', 'init', '--cert-expiry', '2160h', '--force-new-cluster', '--json'], { socketPath: daemon.socketPath });
+  assert.is(result.code, 0, result.stderr);
+  assert.equal(daemon.calls[0]?.body, { certExpiryMs: 2160 * 3_600_000, forceNewCluster: true });
+  assert.equal(JSON.parse(result.stdout).workerToken, workerToken);
+});
+
+test('a bad --cert-expiry is refused before edged is asked, naming the flag, with exit 2 and the usage', async () => {
+  for (const bad of ['90', 'ninety', '30m', '4000d']) {
+    const result = await edgectl(['swarm', 'init', '--cert-expiry', bad], { socketPath: daemon.socketPath });
+    assert.is(result.code, 2, bad);
+    assert.match(result.stderr, '--cert-expiry');
+    assert.match(result.stderr, 'EDGE_CLI_INVALID_VALUE');
+    assert.match(result.stderr, 'Usage: edgectl swarm init');
+  }
+  assert.is(daemon.calls.length, 0);
+});
+
+test('swarm join with an address sends it with the default port and shows progress on stderr', async () => {
+  const result = await edgectl(['swarm', 'join', '--token', workerToken, '192.168.1.20'], { socketPath: daemon.socketPath });
+  assert.is(result.code, 0, result.stderr);
+  assert.equal(daemon.calls, [{ method: 'swarm.join', body: { token: workerToken, timeoutMs: 60_000, manager: '192.168.1.20:4270' } }]);
+  assert.match(result.stderr, 'contacting manager 192.168.1.20:4270');
+  assert.match(result.stdout, 'This node joined a swarm as a worker');
+});
+
+test('swarm join without an address leaves it to mDNS and says it is looking on the LAN', async () => {
+  const result = await edgectl(['swarm', 'join', '--token', workerToken, '--timeout', '2m'], { socketPath: daemon.socketPath });
+  assert.is(result.code, 0, result.stderr);
+  assert.equal(daemon.calls[0]?.body, { token: workerToken, timeoutMs: 120_000 });
+  assert.match(result.stderr, 'looking for managers on the LAN');
+});
+
+test('swarm join --json prints only JSON and no progress line', async () => {
+  const result = await edgectl(['swarm', 'join', '--json', '--token', workerToken, '[fe80::1]:5000'], { socketPath: daemon.socketPath });
+  assert.is(result.code, 0, result.stderr);
+  assert.is(result.stderr, '');
+  assert.equal(JSON.parse(result.stdout), { nodeId: 'n0de2', clusterId: 'c1u5t3r', role: 'worker', manager: '[fe80::1]:5000' });
+});
+
+test('swarm join refuses a malformed token or address client-side with exit 2', async () => {
+  const cases: [string[], string, string][] = [
+    [['--token', 'SWMTKN-1-abc'], 'EDGE_CLI_TOKEN_MALFORMED', 'EDGE1-'],
+    [['--token', `EDGE1-${'ab'.repeat(31)}-secretsecretsecret`], 'EDGE_CLI_TOKEN_MALFORMED', '64 hex'],
+    [['--token', `EDGE1-${'ab'.repeat(32)}-short`], 'EDGE_CLI_TOKEN_MALFORMED', 'secret of 5 characters'],
+    [['--token', workerToken, 'pi-kitchen'], 'EDGE_CLI_INVALID_VALUE', 'MANAGER_ADDR'],
+    [['--token', workerToken, '192.168.1.20:99999'], 'EDGE_CLI_INVALID_VALUE', 'port'],
+    [[], 'EDGE_CLI_USAGE', 'missing --token'],
+  ];
+  for (const [args, code, text] of cases) {
+    const result = await edgectl(['swarm', 'join', ...args], { socketPath: daemon.socketPath });
+    assert.is(result.code, 2, args.join(' '));
+    assert.match(result.stderr, code);
+    assert.match(result.stderr, text);
+    assert.match(result.stderr, 'Usage: edgectl swarm join [OPTIONS] [MANAGER_ADDR]');
+    assert.not.match(result.stderr, 'secretsecret', 'a token is a credential: errors do not repeat it');
+  }
+  assert.is(daemon.calls.length, 0);
+});
+
+test('swarm join-token prints the join command; -q only the token; --rotate asks edged to rotate', async () => {
+  const shown = await edgectl(['swarm', 'join-token', 'worker'], { socketPath: daemon.socketPath });
+  assert.is(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, `edgectl swarm join --token ${workerToken} 192.168.1.20:4270`);
+  const quiet = await edgectl(['swarm', 'join-token', '-q', 'manager'], { socketPath: daemon.socketPath });
+  assert.is(quiet.stdout, `${managerToken}\n`);
+  const rotated = await edgectl(['swarm', 'join-token', '--rotate', 'worker'], { socketPath: daemon.socketPath });
+  assert.match(rotated.stdout, 'Successfully rotated worker join token.');
+  assert.equal(
+    daemon.calls.map((call) => call.body),
+    [
+      { role: 'worker', rotate: false },
+      { role: 'manager', rotate: false },
+      { role: 'worker', rotate: true },
+    ],
+  );
+});
+
+test('swarm join-token refuses a role other than worker or manager', async () => {
+  const result = await edgectl(['swarm', 'join-token', 'admin'], { socketPath: daemon.socketPath });
+  assert.is(result.code, 2);
+  assert.match(result.stderr, '"admin" is not one of worker, manager');
+  assert.is(daemon.calls.length, 0);
+});
+
+test("swarm leave passes --force; without it edged's refusal is printed with its code, exit 1", async () => {
+  const refused = await edgectl(['swarm', 'leave'], { socketPath: daemon.socketPath });
+  assert.is(refused.code, 1);
+  assert.match(refused.stderr, 'leaving would cost the swarm its quorum; demote this manager first, or pass --force [EDGE_LEAVE_LOSES_QUORUM]');
+  const forced = await edgectl(['swarm', 'leave', '-f'], { socketPath: daemon.socketPath });
+  assert.is(forced.code, 0, forced.stderr);
+  assert.is(forced.stdout, 'Node left the swarm.\n');
+  assert.equal(daemon.calls[1], { method: 'swarm.leave', body: { force: true } });
+});
+
+test('swarm ca --rotate exists, has help, and fails with EDGE_CLI_UNSUPPORTED without calling edged', async () => {
+  const help = await edgectl(['swarm', 'ca', '--help']);
+  assert.is(help.code, 0);
+  assert.match(help.stdout, '--rotate');
+  const result = await edgectl(['swarm', 'ca', '--rotate'], { socketPath: daemon.socketPath });
+  assert.is(result.code, 1);
+  assert.match(result.stderr, 'not supported by this edged yet');
+  assert.match(result.stderr, 'EDGE_CLI_UNSUPPORTED');
+  assert.is(daemon.calls.length, 0);
+});
+
+test('info prints state, node, role, cluster, counts, leader, version and arch; --json the raw answer', async () => {
+  const human = await edgectl(['info'], { socketPath: daemon.socketPath });
+  assert.is(human.code, 0, human.stderr);
+  for (const text of ['Swarm:', 'active', activeInfo.nodeId, 'Is Manager:', 'true', activeInfo.clusterId, 'Managers:', 'Nodes:', 'Leader:', '0.1.0', 'arm64']) {
+    assert.match(human.stdout, text);
+  }
+  const machine = await edgectl(['info', '--json'], { socketPath: daemon.socketPath });
+  assert.equal(JSON.parse(machine.stdout), activeInfo);
+});
+
+test.run();
