@@ -219,6 +219,31 @@ test('replacing the leader: a learner joins and is promoted, the leader hands ov
   for (const id of [2, 3, 4]) assert.equal(s.node(id).applied, ['a', 'b'], `node ${id} goes on without node 1`);
 });
 
+test('a learner replicates but never campaigns, and does not count toward the quorum', () => {
+  // Proves non-voting members stay passive until promoted.
+  const s = new Scenario([1, 2, 3], (c) => ({ ...c, learnerAutoPromote: false }));
+  s.elect(1);
+  s.core(1).addMember(4);
+  s.drain(s.node(1));
+  s.addNode(4);
+  s.run(2);
+  s.propose(1, 'a');
+  s.run(1);
+  assert.equal(s.node(4).applied, ['a'], 'the learner receives the log');
+  assert.equal(s.core(4).status().learners, [4]);
+  s.isolate(1);
+  for (let i = 0; i < 40; i += 1) s.tick(4);
+  assert.is(s.core(4).role, 'follower', 'a learner never stands for election');
+  assert.is(s.core(4).term, 2);
+  s.heal();
+  s.isolate(2);
+  s.isolate(3);
+  const b = s.propose(1, 'b');
+  s.stabilize();
+  assert.is(s.core(4).entryTerm(b.index), b.term, 'the learner holds b');
+  assert.ok(s.core(1).commitIndex < b.index, 'but leader and learner are no majority: b is not committed');
+});
+
 test('snapshot to a lagging follower: the leader compacts, then streams the snapshot in chunks', () => {
   // Proves compaction plus chunked InstallSnapshot bring a far-behind follower to the same state.
   const s = new Scenario([1, 2, 3]);

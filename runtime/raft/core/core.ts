@@ -11,7 +11,7 @@
  */
 import { assert } from '../../common/assert.js';
 import type { Rng } from '../../common/rng.js';
-import { EntryType, type HardState, type NodeId, type RecoveredState, type Snapshot } from '../types.js';
+import { EntryType, type Entry, type HardState, type NodeId, type RecoveredState, type Snapshot } from '../types.js';
 import { ConfChangeKind, encodeConfChange, type ConfChange } from './confchange.js';
 import type { RaftConfig } from './config.js';
 import { RaftError } from './errors.js';
@@ -277,7 +277,7 @@ export class RaftCore {
   }
 
   /** The entry at `index` if it is in memory. */
-  entryAt(index: number): import('../types.js').Entry | undefined {
+  entryAt(index: number): Entry | undefined {
     return this.raft.log.entry(index);
   }
 }

@@ -111,8 +111,9 @@ export function receiveSnapshotChunk(raft: Raft, message: SnapshotChunkRequest):
     sendChunkResponse(raft, message, outcome.nextOffset);
     return;
   }
+  // Installed, or our log already had its last entry: either way we match the leader through our commit.
   raft.restore(outcome.snapshot);
-  respondAppend(raft, message.from, false, raft.log.lastIndex() > raft.log.committed ? raft.log.committed : raft.log.lastIndex());
+  respondAppend(raft, message.from, false, raft.log.committed);
 }
 
 function sendChunkResponse(raft: Raft, message: SnapshotChunkRequest, nextOffset: number): void {

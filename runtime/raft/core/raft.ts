@@ -11,7 +11,7 @@
  */
 import { assert } from '../../common/assert.js';
 import type { Rng } from '../../common/rng.js';
-import { EntryType, type HardState, type NodeId, type RecoveredState, type Snapshot } from '../types.js';
+import { EntryType, type Entry, type HardState, type NodeId, type RecoveredState, type Snapshot } from '../types.js';
 import { stepCandidate } from './candidate.js';
 import {
   applyConfChange,
@@ -269,7 +269,7 @@ export class Raft {
   // ---- log and commit ----
 
   /** Leader: appends its own entries and counts them as replicated to itself. */
-  appendOwn(entries: readonly import('../types.js').Entry[]): void {
+  appendOwn(entries: readonly Entry[]): void {
     this.log.append(entries);
     const self = this.tracker.get(this.id);
     if (self !== undefined) self.maybeUpdate(this.log.lastIndex());
