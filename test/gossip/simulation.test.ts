@@ -3,17 +3,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { median } from '../../bench/harness.js';
-import { detectionTime, lanDefaults, simulationDefaults } from '../../runtime/gossip/config.js';
+import { detectionTime, lanDefaults, meteredLinkDefaults, simulationDefaults } from '../../runtime/gossip/config.js';
 import { detectionBoundMs, killAndWatch, replayable, restartAndWatch, seedFor, watchFalseDeaths } from './scenarios.js';
 import { GossipSim, nodeId } from './sim.js';
 
 const file = 'test/gossip/simulation.test.ts';
 const lossy = (lossRate: number) => ({ latencyMsMin: 1, latencyMsMax: 5, lossRate });
 
-function joinedCluster(size: number, seed: number, lossRate = 0.05, config = lanDefaults()): GossipSim {
+function joinedCluster(size: number, seed: number, lossRate = 0.05, config = lanDefaults(), convergeMsMax = 30_000): GossipSim {
   const sim = new GossipSim({ seed, size, config, network: lossy(lossRate) });
   sim.joinAll();
-  sim.runUntilConverged(30_000);
+  sim.runUntilConverged(convergeMsMax, 1000);
   return sim;
 }
 
@@ -113,6 +113,31 @@ for (const size of [5, 50]) {
     });
   });
 }
+
+test('N=50, metered preset: kills are detected within its bound, and a 4-second link blip makes nobody dead', () => {
+  // Proves the metered trade-off: slower detection (its own bound), longer blips survived.
+  const seed = seedFor(700);
+  replayable(seed, file, () => {
+    // Slow probing means a member that missed a join hears of the newcomer only when it is probed by it (~n intervals).
+    const sim = joinedCluster(50, seed, 0.05, meteredLinkDefaults(), 300_000);
+    const falseDeaths = watchFalseDeaths(sim);
+    const boundMs = detectionBoundMs(sim);
+    for (let round = 0; round < 2; round += 1) {
+      const victim = nodeId(1 + sim.rng.int(49));
+      const detection = killAndWatch(sim, victim, boundMs + 5000);
+      assert.equal(detection.missing, []);
+      assert.ok(detection.allMs <= boundMs, `${victim}: ${detection.allMs} ms, bound ${boundMs} ms`);
+      assert.ok(detection.allMs > detectionTime(lanDefaults(), 50).boundMs, 'metered detection is slower than the LAN bound');
+      sim.restart(victim, nodeId(0));
+      sim.runFor(10_000);
+    }
+    const blipped = nodeId(7);
+    sim.blip(blipped, sim.nowMs, sim.nowMs + 4000);
+    sim.runFor(20_000);
+    assert.ok(sim.seen(blipped, 'suspect').length > 0, 'the blip caused suspicion');
+    assert.equal(falseDeaths, []);
+  });
+});
 
 test('N=50: a partitioned minority is declared dead across the cut, and everyone is alive again after it heals', () => {
   // Proves partitions are detected and healed by reconnect (push-pull to dead members) and refutation.
