@@ -264,14 +264,7 @@ export class Daemon {
     if (identity.role === 'manager' && !force) {
       throw new EdgeError('EDGE_SWARM_LEAVE_MANAGER', 'leaving as a manager can cost the cluster its quorum: demote this node first (edgectl node demote self), or pass --force');
     }
-    const link = this.worker?.sessionLink();
-    if (link) {
-      try {
-        link.notify('cluster.leaving', { nodeId: identity.nodeId, graceful: true });
-      } catch {
-        // the managers will see it go down instead
-      }
-    }
+    await this.worker?.leave();
     await this.manager?.stop();
     await this.worker?.stop();
     this.manager = undefined;

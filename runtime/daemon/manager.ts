@@ -20,6 +20,7 @@ import type { ManagerAddress } from '../wire/messages/cluster.js';
 import type { RaftMessageBody } from '../wire/messages/raft.js';
 import type { NodeContext } from './context.js';
 import type { NodeIdentity } from './identity.js';
+import { GossipDriver } from './gossip-driver.js';
 import { NodeNetwork } from './node-network.js';
 import { raftBodyOf, raftMessageOf } from './raft-transport.js';
 
@@ -47,6 +48,8 @@ export interface JoinRequest {
 
 /** Milliseconds per Raft tick; the core's timeouts are in ticks (lanDefaults: election after 5–10). */
 export const raftTickMs = 100;
+/** How often the leader compares the store's node status with gossip's view. */
+export const statusSyncIntervalMs = 200;
 
 export function newNodeId(): string {
   return randomBytes(10).toString('hex');
@@ -62,6 +65,9 @@ export class ManagerRuntime {
   readonly store = new ClusterStore();
   readonly network: NodeNetwork;
   raft!: RaftNode;
+  gossip!: GossipDriver;
+  private statusTimer: ReturnType<typeof setInterval> | undefined;
+  private statusWriteInFlight = false;
   private readonly seeds: Map<number, ManagerAddress>;
   private readonly context: NodeContext;
   private stopped = false;
@@ -129,6 +135,41 @@ export class ManagerRuntime {
     await this.network.listen();
     this.raft.start();
     if (fresh && this.start.bootstrap) this.raft.core.campaign();
+    this.gossip = new GossipDriver({ context, identity, network: this.network });
+    this.gossip.start(this.managerAddresses().map((manager) => manager.addr));
+    this.statusTimer = setInterval(() => this.syncNodeStatus(), statusSyncIntervalMs);
+  }
+
+  /**
+   * On the leader: the store's node status follows this manager's gossip
+   * view (alive → ready, dead or left → down). A periodic comparison rather
+   * than event handling, so a new leader repairs whatever the old one missed.
+   */
+  private syncNodeStatus(): void {
+    if (!this.raft.isLeader || this.statusWriteInFlight) return;
+    const view = new Map(this.gossip.members().map((member) => [member.member, member]));
+    const nowMs = Math.floor(this.context.time.nowMs());
+    const changes: Command[] = [];
+    for (const node of Object.values(this.store.state.nodes)) {
+      const member = view.get(node.id);
+      if (!member) continue; // not heard of yet: keep what the store says
+      let status: 'ready' | 'down' | undefined;
+      let message = '';
+      if (member.status === 'alive') [status, message] = ['ready', 'alive (gossip)'];
+      else if (member.status === 'dead') [status, message] = ['down', 'failed gossip probes'];
+      else if (member.status === 'left') [status, message] = ['down', 'left the cluster'];
+      if (status && status !== node.status) changes.push({ op: 'node.status', id: node.id, status, message, atMs: nowMs });
+    }
+    if (changes.length === 0) return;
+    this.statusWriteInFlight = true;
+    Promise.all(changes.map((command) => this.write(command)))
+      .then(() => {
+        for (const change of changes) if (change.op === 'node.status') this.context.log(`node ${change.id} is ${change.status}: ${change.message}`);
+      })
+      .catch((error: Error) => this.context.log(`could not record node status: ${error.message}`))
+      .finally(() => {
+        this.statusWriteInFlight = false;
+      });
   }
 
   async stop(): Promise<void> {
@@ -142,6 +183,8 @@ export class ManagerRuntime {
         this.context.log(`leadership transfer before shutdown failed: ${(error as Error).message}`);
       }
     }
+    clearInterval(this.statusTimer);
+    this.gossip?.stop();
     await this.raft.stop();
     await this.network.stop();
   }
@@ -258,9 +301,6 @@ export class ManagerRuntime {
     const nowMs = this.context.time.nowMs();
     const note = (what: string) => (error: Error) => this.context.log(`could not record ${what} of ${peer.nodeId}: ${error.message}`);
     if (node && node.addr !== body.addr) void this.write({ op: 'node.addr', id: node.id, addr: body.addr }).catch(note('the address'));
-    if (node && node.status !== 'ready') {
-      void this.write({ op: 'node.status', id: node.id, status: 'ready', message: 'session opened', atMs: nowMs }).catch(note('the status'));
-    }
     const leader = this.leaderNodeId();
     return {
       clusterId: this.store.state.clusterId,

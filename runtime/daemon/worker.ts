@@ -7,6 +7,7 @@ import type { Link } from '../transport/link.js';
 import type { ManagerAddress } from '../wire/messages/cluster.js';
 import type { NodeContext } from './context.js';
 import type { NodeIdentity } from './identity.js';
+import { GossipDriver } from './gossip-driver.js';
 import { NodeNetwork } from './node-network.js';
 
 export interface SessionAnswer {
@@ -21,6 +22,7 @@ export class WorkerRuntime {
   private managers: ManagerAddress[];
   private nextManager = 0;
   private session: ReconnectingLink | undefined;
+  gossip!: GossipDriver;
   leaderNodeId = '';
   connectedTo = '';
 
@@ -32,6 +34,8 @@ export class WorkerRuntime {
   static async start(context: NodeContext, identity: NodeIdentity, credentials: NodeCredentials, managers: ManagerAddress[]): Promise<WorkerRuntime> {
     const runtime = new WorkerRuntime(context, identity, credentials, managers);
     await runtime.network.listen();
+    runtime.gossip = new GossipDriver({ context, identity, network: runtime.network });
+    runtime.gossip.start(managers.map((manager) => manager.addr));
     runtime.session = new ReconnectingLink({
       dial: () => runtime.dialSomeManager(),
       rng: context.rng,
@@ -51,7 +55,13 @@ export class WorkerRuntime {
     return this.session?.current;
   }
 
+  /** Graceful: tell the cluster (gossip "left") before going. */
+  async leave(): Promise<void> {
+    await this.gossip.leave();
+  }
+
   async stop(): Promise<void> {
+    this.gossip?.stop();
     this.session?.stop();
     await this.network.stop();
   }

@@ -1,0 +1,108 @@
+// Runs the pure gossip core on a timer and carries its messages as
+// `gossip.message` events over node links. The sender's id in a message must
+// be the node id in the sender's certificate: nobody gossips for another.
+import { EdgeError } from '../common/errors.js';
+import { GossipNode, checkMessage, lanDefaults, type GossipConfig, type GossipMessage, type MemberState, type MembershipEvent } from '../gossip/index.js';
+import type { PeerIdentity } from '../transport/authorization.js';
+import type { NodeContext } from './context.js';
+import type { NodeIdentity } from './identity.js';
+import type { NodeNetwork } from './node-network.js';
+
+export interface GossipDriverOptions {
+  context: NodeContext;
+  identity: NodeIdentity;
+  network: NodeNetwork;
+  config?: GossipConfig;
+  onEvent?: (event: MembershipEvent) => void;
+}
+
+export class GossipDriver {
+  readonly node: GossipNode;
+  private readonly options: GossipDriverOptions;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly config: GossipConfig;
+
+  constructor(options: GossipDriverOptions) {
+    this.options = options;
+    this.config = options.config ?? lanDefaults();
+    this.node = new GossipNode({
+      config: this.config,
+      rng: options.context.rng,
+      id: options.identity.nodeId,
+      address: options.identity.addr,
+      role: options.identity.role,
+    });
+    options.network.router.on('gossip.message', (body, { peer }) => this.receive(body, peer));
+  }
+
+  start(seeds: readonly string[]): void {
+    const own = this.options.identity.addr;
+    const others = seeds.filter((seed) => seed !== own);
+    if (others.length > 0) {
+      const problem = this.node.join(others.slice(0, this.config.seedsMax));
+      if (problem) this.options.context.log(`gossip: join: ${problem.message}`);
+    }
+    this.timer = setInterval(() => {
+      this.node.tick();
+      this.flush();
+    }, this.config.tickMs);
+  }
+
+  /** This node's current view of every member. */
+  members(): MemberState[] {
+    return this.node.members();
+  }
+
+  /** Announces a graceful leave and gives it up to `timeoutMs` to spread. */
+  async leave(timeoutMs = 2000): Promise<void> {
+    this.node.leave();
+    const started = Date.now();
+    while (!this.node.isLeaveDone() && Date.now() - started < timeoutMs) await new Promise((resolve) => setTimeout(resolve, this.config.tickMs));
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private receive(body: unknown, peer: PeerIdentity): void {
+    const problem = checkMessage(body, this.config);
+    if (problem) {
+      this.options.context.log(`gossip: dropped a message from ${peer.nodeId}: ${problem.message}`);
+      return;
+    }
+    const message = body as GossipMessage;
+    if (message.source !== peer.nodeId) {
+      this.options.context.log(`gossip: dropped a message from ${peer.nodeId} claiming to come from ${message.source}`);
+      return;
+    }
+    this.node.step(message);
+    this.flush();
+  }
+
+  private flush(): void {
+    while (this.node.hasReady()) {
+      const ready = this.node.ready();
+      for (const outbound of ready.messages) this.send(outbound.address, outbound.message);
+      for (const event of ready.events) this.options.onEvent?.(event);
+      this.node.advance();
+    }
+  }
+
+  /** A message to an address whose link is still being dialed waits for it briefly; after that it is lost, as on a lossy network. */
+  private send(address: string, message: GossipMessage): void {
+    const peers = this.options.network.peers;
+    const deliver = (link: { notify(topic: string, body: unknown): void }): void => {
+      try {
+        link.notify('gossip.message', message);
+      } catch (error) {
+        if (!(error instanceof EdgeError)) throw error;
+      }
+    };
+    const open = peers.open(address);
+    if (open) {
+      deliver(open);
+      return;
+    }
+    peers.ready(address, this.config.tickMs * this.config.probeTimeoutTicks).then(deliver, () => {});
+  }
+}
