@@ -16,7 +16,7 @@ export function publishedPortKeys(ports: readonly PortPublish[]): string[] {
   return ports.filter((port) => port.published !== 0).map((port) => `${port.published}/${port.protocol}`);
 }
 
-/** Code-unit order, not localeCompare: the same on every manager whatever its locale. */
+/** Code-unit order, never locale collation: the same on every manager whatever its locale. */
 function byId(left: SchedulableNode, right: SchedulableNode): number {
   return left.node.id < right.node.id ? -1 : left.node.id > right.node.id ? 1 : 0;
 }
