@@ -31,7 +31,9 @@ test('no scheduler file reaches for I/O, time or randomness', () => {
   assert.ok(files.length >= 10, 'found the scheduler sources');
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
-    for (const [pattern, what] of forbidden) assert.not.ok(pattern.test(text), `${relative(root, file)} uses ${what}`);
+    // Comments may name what the code avoids ("nodes report process.arch"); only code is checked.
+    const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+    for (const [pattern, what] of forbidden) assert.not.ok(pattern.test(code), `${relative(root, file)} uses ${what}`);
     assert.ok(text.split('\n').length < 500, `${relative(root, file)} is under 500 lines`);
   }
 });
