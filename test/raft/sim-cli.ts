@@ -3,12 +3,14 @@
 //   npm run sim -- --seed 42 [--trace]      replay one seed exactly, optionally with a readable trace
 //   npm run sim -- --seeds 10000 [--from 1] [--jobs 2]
 //                                            the soak: many seeds, a summary, failing seeds listed
+//   --fault-ms 40000                         a longer fault phase than the default 12 s (stress);
+//                                            pass the same value to replay such a run
 //
 // A failing seed prints its violations and the command that replays it.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { percentile } from '../../bench/harness.js';
-import { optionsForSeed, runSimulation, variantForSeed, type SimResult } from './sim/cluster.js';
+import { optionsForSeed, runSimulation, variantForSeed, type SimOptions, type SimResult } from './sim/cluster.js';
 
 interface Summary {
   seeds: number;
@@ -67,10 +69,16 @@ function merge(into: Summary, other: Summary): void {
   }
 }
 
+/** Options a command line may override, applied the same way to single runs and soaks. */
+function overrides(): Partial<SimOptions> {
+  const faultMs = argument('--fault-ms');
+  return faultMs === undefined ? {} : { faultPhaseMs: integerArgument('--fault-ms', 12_000) };
+}
+
 function runRange(from: number, count: number, progress: boolean): Summary {
   const summary = emptySummary();
   for (let seed = from; seed < from + count; seed += 1) {
-    const result = runSimulation(optionsForSeed(seed));
+    const result = runSimulation(optionsForSeed(seed, overrides()));
     add(summary, result);
     if (result.violations.length > 0 && progress) reportFailure(seed, result.violations);
     if (progress && summary.seeds % 500 === 0) console.error(`… ${summary.seeds}/${count} seeds, ${summary.failed.length} failing`);
@@ -81,7 +89,8 @@ function runRange(from: number, count: number, progress: boolean): Summary {
 function reportFailure(seed: number, violations: readonly string[]): void {
   console.log(`seed ${seed} FAILED (${variantForSeed(seed).name}, ${optionsForSeed(seed).nodes} nodes):`);
   for (const violation of violations) console.log(`  ${violation}`);
-  console.log(`  replay: npm run sim -- --seed ${seed} --trace`);
+  const faultMs = argument('--fault-ms');
+  console.log(`  replay: npm run sim -- --seed ${seed}${faultMs === undefined ? '' : ` --fault-ms ${faultMs}`} --trace`);
 }
 
 async function runParallel(from: number, count: number, jobs: number): Promise<Summary> {
@@ -94,7 +103,8 @@ async function runParallel(from: number, count: number, jobs: number): Promise<S
     if (size <= 0) break;
     parts.push(
       new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', script, '--from', String(start), '--seeds', String(size), '--json'], {
+        const extra = argument('--fault-ms') === undefined ? [] : ['--fault-ms', argument('--fault-ms')!];
+        const child = spawn(process.execPath, ['--import', 'tsx', script, '--from', String(start), '--seeds', String(size), '--json', ...extra], {
           stdio: ['ignore', 'pipe', 'inherit'],
         });
         let output = '';
@@ -127,7 +137,7 @@ async function main(): Promise<void> {
   if (single !== undefined) {
     const seed = integerArgument('--seed', 1);
     const trace = process.argv.includes('--trace');
-    const options = optionsForSeed(seed, { trace: trace ? (line) => console.log(line) : null });
+    const options = optionsForSeed(seed, { ...overrides(), trace: trace ? (line) => console.log(line) : null });
     console.log(`seed ${seed}: ${options.nodes} nodes, config ${variantForSeed(seed).name}, membership changes ${options.membership ? 'on' : 'off'}`);
     const result = runSimulation(options);
     if (result.violations.length > 0) {
