@@ -90,6 +90,9 @@ export class PeerCache {
   private readonly instances = new Map<string, InstanceEntry>();
   private readonly hosts = new Map<string, HostEntry>();
   private readonly counters: PeerCacheStats = { peersDropped: 0, addressesDropped: 0 };
+  /** Instances and hosts whose records changed since the last transitions(): only those are re-resolved. */
+  private readonly dirtyInstances = new Set<string>();
+  private readonly dirtyHosts = new Set<string>();
 
   constructor(private readonly options: PeerCacheOptions) {}
 
@@ -101,14 +104,20 @@ export class PeerCache {
 
   /** Drops records whose time is up and returns what changed. */
   expire(nowMs: number): PeerChange[] {
+    const lapsed = (timed: Timed | undefined): boolean => timed !== undefined && timed.expiresMs <= nowMs;
     for (const [key, entry] of this.instances) {
-      if (entry.ptr && entry.ptr.expiresMs <= nowMs) delete entry.ptr;
-      if (entry.srv && entry.srv.expiresMs <= nowMs) delete entry.srv;
-      if (entry.txt && entry.txt.expiresMs <= nowMs) delete entry.txt;
-      if (!entry.ptr && !entry.srv && !entry.txt && !entry.visible) this.instances.delete(key);
+      if (!lapsed(entry.ptr) && !lapsed(entry.srv) && !lapsed(entry.txt)) continue;
+      if (lapsed(entry.ptr)) delete entry.ptr;
+      if (lapsed(entry.srv)) delete entry.srv;
+      if (lapsed(entry.txt)) delete entry.txt;
+      this.dirtyInstances.add(key);
     }
     for (const [name, host] of this.hosts) {
-      for (const [address, timed] of host.addresses) if (timed.expiresMs <= nowMs) host.addresses.delete(address);
+      for (const [address, timed] of host.addresses) {
+        if (!lapsed(timed)) continue;
+        host.addresses.delete(address);
+        this.dirtyHosts.add(name);
+      }
       if (host.addresses.size === 0) this.hosts.delete(name);
     }
     return this.transitions();
@@ -215,6 +224,7 @@ export class PeerCache {
     }
     const entry = this.instanceEntry(record.instance, nowMs);
     if (!entry) return;
+    this.dirtyInstances.add(record.instance.toLowerCase());
     entry.lastSeenWallMs = wallMs;
     const timed = this.timed(record.ttlSeconds, nowMs);
     if (record.type === 'PTR') entry.ptr = timed;
@@ -240,6 +250,7 @@ export class PeerCache {
       return;
     }
     host.addresses.set(record.address, this.timed(record.ttlSeconds, nowMs));
+    this.dirtyHosts.add(record.host);
   }
 
   /** Makes room by dropping an address that a goodbye or cache-flush has already doomed. */
@@ -325,7 +336,15 @@ export class PeerCache {
 
   private transitions(): PeerChange[] {
     const changes: PeerChange[] = [];
-    for (const [key, entry] of this.instances) {
+    if (this.dirtyHosts.size > 0) {
+      for (const [key, entry] of this.instances) if (entry.srv && this.dirtyHosts.has(entry.srv.host)) this.dirtyInstances.add(key);
+    }
+    const dirty = [...this.dirtyInstances];
+    this.dirtyInstances.clear();
+    this.dirtyHosts.clear();
+    for (const key of dirty) {
+      const entry = this.instances.get(key);
+      if (!entry) continue;
       const resolved = this.resolve(entry);
       const visible = resolved !== undefined && (this.options.filter?.(resolved) ?? true) ? resolved : undefined;
       const before = entry.visible;

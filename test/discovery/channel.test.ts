@@ -1,55 +1,16 @@
 // The channel's failure handling with a stand-in socket and interface table,
 // so each socket error can be produced on demand (the lab tests cover the
 // real kernel behaviour).
-import type { RemoteInfo } from 'node:dgram';
-import type { NetworkInterfaceInfo } from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SeededRng } from '../../runtime/common/rng.js';
 import { MulticastChannel } from '../../runtime/discovery/channel.js';
 import { resolveConfig } from '../../runtime/discovery/config.js';
 import type { InterfaceTable } from '../../runtime/discovery/interface-choice.js';
-import type { Destination, MdnsSocket } from '../../runtime/discovery/mdns-socket.js';
-import type { OutgoingPacket } from '../../runtime/discovery/records.js';
+import { errno, FakeSocket, ipv4Interface, loopbackOnly, until } from './fake-socket.js';
 import { sleep } from './lab-events.js';
 
-const eth0 = (address: string): NetworkInterfaceInfo => ({ address, netmask: '255.255.255.0', family: 'IPv4', mac: '02:00:00:00:00:01', internal: false, cidr: null });
-const loopbackOnly: InterfaceTable = { lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: null }] };
-
-function errno(code: string, syscall: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`${syscall} ${code}`), { code, syscall });
-}
-
-class FakeSocket implements MdnsSocket {
-  ready: Array<() => void> = [];
-  packet: Array<(packet: unknown, source: RemoteInfo) => void> = [];
-  warning: Array<(error: Error) => void> = [];
-  error: Array<(error: Error) => void> = [];
-  sent: OutgoingPacket[] = [];
-  destroyed = false;
-  sendError: Error | null = null;
-  constructor(readonly interfaceAddress: string, startupWarning: Error | undefined) {
-    setImmediate(() => {
-      if (startupWarning) this.warning.forEach((listener) => listener(startupWarning));
-      this.ready.forEach((listener) => listener());
-    });
-  }
-  onReady(listener: () => void): void { this.ready.push(listener); }
-  onPacket(listener: (packet: unknown, source: RemoteInfo) => void): void { this.packet.push(listener); }
-  onWarning(listener: (error: Error) => void): void { this.warning.push(listener); }
-  onError(listener: (error: Error) => void): void { this.error.push(listener); }
-  send(packet: OutgoingPacket, _destination: Destination | undefined, callback: (error: Error | null) => void): void {
-    this.sent.push(packet);
-    setImmediate(() => callback(this.sendError));
-  }
-  destroy(callback: () => void): void {
-    this.destroyed = true;
-    setImmediate(callback);
-  }
-  deliver(packet: unknown, address: string): void {
-    this.packet.forEach((listener) => listener(packet, { address, port: 5353, family: 'IPv4', size: 10 }));
-  }
-}
+const eth0 = ipv4Interface;
 
 function harness(options: { table: InterfaceTable; startupWarnings?: Array<Error | undefined>; onPacket?: (packet: unknown) => void }) {
   const world = { table: options.table, sockets: [] as FakeSocket[], lines: [] as string[], opens: 0, packets: [] as unknown[] };
@@ -70,14 +31,6 @@ function harness(options: { table: InterfaceTable; startupWarnings?: Array<Error
     },
   });
   return { channel, world };
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 test('with only loopback it logs NO_INTERFACE once, keeps retrying, and opens when eth0 appears', async () => {

@@ -5,6 +5,8 @@
 //       SIGTERM: graceful stop (goodbye), SIGUSR2: role becomes worker
 //   browse [--ca H] [--ttl S] [--interface A]     events up/update/down, stats every 500 ms
 //   find --ca H --timeout MS                      one "found" line, then exit
+//   trials --count N                              N fresh browsers in turn, each timed from start() to its
+//                                                 first 'up'; one "trials" line with the samples, then exit
 import { parseArgs } from 'node:util';
 import { createAdvertiser } from '../../runtime/discovery/advertiser.js';
 import { createBrowser } from '../../runtime/discovery/browser.js';
@@ -31,6 +33,7 @@ const { positionals, values } = parseArgs({
     interface: { type: 'string' },
     addresses: { type: 'string' },
     timeout: { type: 'string' },
+    count: { type: 'string' },
   },
 });
 const config = values.ttl ? { recordTtlSeconds: Number(values.ttl) } : {};
@@ -81,11 +84,33 @@ async function find(): Promise<void> {
   process.exit(0);
 }
 
+/**
+ * Trials are 1.5 s apart because an advertiser multicasts a record at most
+ * once a second (RFC 6762 §6): a query sooner after the last answer is
+ * answered by the next one, which would measure the rate limit instead.
+ */
+async function trials(): Promise<void> {
+  const samplesMs: number[] = [];
+  for (let trial = 0; trial < Number(values.count ?? 5); trial++) {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const browser = createBrowser({ log, config });
+    const started = performance.now();
+    const up = new Promise<void>((resolve) => browser.on('up', () => resolve()));
+    browser.start();
+    await up;
+    samplesMs.push(Math.round((performance.now() - started) * 10) / 10);
+    await browser.stop();
+  }
+  emit('trials', { samplesMs });
+  process.exit(0);
+}
+
 const mode = positionals[0];
 if (mode === 'advertise') advertise();
 else if (mode === 'browse') browse();
 else if (mode === 'find') void find();
+else if (mode === 'trials') void trials();
 else {
-  console.error(`unknown mode ${String(mode)}: use advertise, browse or find`);
+  console.error(`unknown mode ${String(mode)}: use advertise, browse, find or trials`);
   process.exit(2);
 }
