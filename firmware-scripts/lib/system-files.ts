@@ -22,7 +22,7 @@ export const EDGED_RESTART_SECONDS = 5;
 const EDGED_OOM_SCORE_ADJUST = -900;
 
 export function renderEdgedUnit(profile: BoardProfile): string {
-  const execStart = [NODE_BINARY, ...profile.v8Flags, EDGED_BUNDLE].join(' ');
+  const execStart = [NODE_BINARY, ...profile.v8Flags, EDGED_BUNDLE, '--data-dir', STATE_DIR, '--boot-config', bootConfigPath(profile), '--board', profile.id].join(' ');
   return `# edged, the edgectl agent. Installed by firmware-scripts/build-image.ts for board ${profile.id}.
 [Unit]
 Description=edgectl agent (edged)
@@ -34,9 +34,6 @@ StartLimitIntervalSec=0
 
 [Service]
 Type=exec
-Environment=EDGE_BOARD=${profile.id}
-Environment=EDGE_BOOT_CONFIG=${bootConfigPath(profile)}
-Environment=EDGE_STATE_DIR=${STATE_DIR}
 # V8 heap caps from boards/${profile.id}.json keep the agent inside its ${profile.agentBudgetMiB} MiB budget.
 ExecStart=${execStart}
 Restart=always

@@ -2,7 +2,8 @@
 // the YAML config file. Flags win over the environment, which wins over the
 // file, which wins over the defaults. Every value from outside is validated
 // here, with an error naming where it came from and how to fix it.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { readBootConfig, type BootConfig } from '../boards/boot-config.js';
 import { parse as parseYaml } from 'yaml';
 import { EdgeError } from '../common/errors.js';
 
@@ -22,6 +23,10 @@ export interface DaemonConfig {
   /** Node name; defaults to the OS hostname. */
   hostname: string;
   labels: Record<string, string>;
+  /** Board profile id; empty means "detect from /proc". */
+  board: string;
+  /** A flashed board's boot-partition config (join token, labels); empty means "look in the usual places". */
+  bootConfig: string;
   /** Config file that was read, if any. */
   configFile: string;
   /** Boot-partition file a flashed image carries (auto-join settings). */
@@ -41,6 +46,8 @@ export function defaultConfig(): DaemonConfig {
     manager: '',
     hostname: '',
     labels: {},
+    board: '',
+    bootConfig: '',
     configFile: '',
     bootConfigFile: '',
   };
@@ -65,6 +72,8 @@ export const settings: readonly Setting[] = [
   { key: 'manager', flag: '--manager', env: 'EDGED_MANAGER', yaml: 'manager', help: 'manager IP:PORT to join (default: found over mDNS)' },
   { key: 'hostname', flag: '--hostname', env: 'EDGED_HOSTNAME', yaml: 'hostname', help: 'node name (default: the OS hostname)' },
   { key: 'labels', flag: '--labels', env: 'EDGED_LABELS', yaml: 'labels', help: 'node labels k=v,k2=v2' },
+  { key: 'board', flag: '--board', env: 'EDGED_BOARD', yaml: 'board', help: 'board profile id (default: detected)' },
+  { key: 'bootConfig', flag: '--boot-config', env: 'EDGED_BOOT_CONFIG', yaml: 'boot-config', help: 'flashed boot config edgectl.yaml (default: /boot/firmware/edgectl.yaml if present)' },
 ];
 
 export class ConfigError extends EdgeError {
@@ -162,13 +171,6 @@ export function loadConfig(options: LoadOptions): DaemonConfig {
     applyYaml(config, fileValues, file);
     config.configFile = file;
   }
-  for (const bootFile of options.bootConfigFiles ?? defaultBootConfigFiles) {
-    const bootValues = readYamlSettings(bootFile, false);
-    if (!bootValues) continue;
-    applyYaml(config, bootValues, bootFile);
-    config.bootConfigFile = bootFile;
-    break;
-  }
   for (const setting of settings) {
     const fromEnv = options.env[setting.env];
     if (fromEnv !== undefined && fromEnv !== '') assign(config, setting, fromEnv, `environment ${setting.env}`);
@@ -177,7 +179,27 @@ export function loadConfig(options: LoadOptions): DaemonConfig {
     const fromFlag = flags.get(setting.flag);
     if (fromFlag !== undefined) assign(config, setting, fromFlag, `flag ${setting.flag}`);
   }
+  applyBootConfig(config, options.bootConfigFiles ?? defaultBootConfigFiles);
   return config;
+}
+
+/**
+ * A flashed board carries its join token and labels on the boot partition
+ * (see boards/README.md). They fill in what flags, environment and config
+ * file left empty; an explicitly named file must exist and parse.
+ */
+function applyBootConfig(config: DaemonConfig, candidates: readonly string[]): void {
+  const path = config.bootConfig || candidates.find((candidate) => existsSync(candidate));
+  if (!path) return;
+  let boot: BootConfig;
+  try {
+    boot = readBootConfig(path);
+  } catch (error) {
+    throw new ConfigError(`boot config ${path}: ${(error as Error).message}`);
+  }
+  config.bootConfigFile = path;
+  if (!config.joinToken) config.joinToken = boot.token;
+  config.labels = { ...boot.labels, ...config.labels };
 }
 
 const valueless = new Set(['--help', '-h', '--version', '--json']);

@@ -20,6 +20,8 @@ import { TrustedTime } from '../pki/trusted-time.js';
 import { Router } from '../transport/link.js';
 import { wireCodec } from '../transport/wire-codec.js';
 import type { ManagerAddress } from '../wire/messages/cluster.js';
+import { createAdvertiser, findManagers, caPrefixOf, type Advertiser } from '../discovery/index.js';
+import { certificateSha256Hex } from '../pki/pem.js';
 import { resolveAdvertiseAddr } from './addresses.js';
 import type { DaemonConfig } from './config.js';
 import type { NodeContext } from './context.js';
@@ -48,11 +50,25 @@ function platformFacts(config: DaemonConfig, log: (line: string) => void): NodeC
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;
   try {
     const board = detectHostBoard();
-    return { os: 'linux', arch, board: board.board, memoryBytes: board.memoryBytes, cores: board.cores, hostname: config.hostname || osHostname() };
+    return { os: 'linux', arch, board: config.board || board.board, memoryBytes: board.memoryBytes, cores: board.cores, hostname: config.hostname || osHostname() };
   } catch (error) {
     log(`board detection failed (${(error as Error).message}); using generic facts`);
-    return { os: process.platform, arch, board: 'unknown', memoryBytes: 0, cores: 1, hostname: config.hostname || osHostname() };
+    return { os: process.platform, arch, board: config.board || 'unknown', memoryBytes: 0, cores: 1, hostname: config.hostname || osHostname() };
   }
+}
+
+function firstCertificatePem(bundle: string): string {
+  const end = bundle.indexOf('-----END CERTIFICATE-----');
+  return end < 0 ? bundle : bundle.slice(0, end + '-----END CERTIFICATE-----'.length);
+}
+
+/** Finds managers of the token's CA on the advertise address's LAN. */
+function mdnsManagerFinder(context: NodeContext): ManagerFinder {
+  return async (caDigestHex, timeoutMs) => {
+    const host = context.advertiseAddr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const peers = await findManagers({ caDigestPrefix: caDigestHex, timeoutMs, interfaceAddress: host, log: (line) => context.log(`mdns: ${line}`) });
+    return peers.map((peer) => (peer.addresses[0]!.includes(':') ? `[${peer.addresses[0]}]:${peer.port}` : `${peer.addresses[0]}:${peer.port}`));
+  };
 }
 
 export class Daemon {
@@ -64,6 +80,8 @@ export class Daemon {
   private readonly control: ControlServer;
   private readonly router = new Router();
   private autoJoinTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly finder: ManagerFinder;
+  private advertiser: Advertiser | undefined;
   private stopping = false;
 
   constructor(private readonly options: DaemonOptions) {
@@ -78,6 +96,7 @@ export class Daemon {
       advertiseAddr: resolveAdvertiseAddr(options.config.advertiseAddr, options.config.listenAddr),
       platform: platformFacts(options.config, log),
     };
+    this.finder = options.finder ?? mdnsManagerFinder(this.context);
     registerControlHandlers(this.router, this);
     this.control = new ControlServer(options.config.controlSocket, this.context.codec, this.router);
   }
@@ -109,6 +128,7 @@ export class Daemon {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.autoJoinTimer);
+    await this.advertiser?.stop();
     await this.manager?.stop();
     await this.worker?.stop();
     await this.control.close();
@@ -117,8 +137,6 @@ export class Daemon {
   /** Auto-join on boot: retry with backoff until it works or the token is refused. */
   private async autoJoin(attempt: number): Promise<void> {
     if (this.stopping || this.identity) return;
-    this.state = 'joining';
-    this.stateMessage = 'joining with the configured token';
     try {
       await this.join(this.options.config.joinToken, this.options.config.manager || undefined, 5000);
     } catch (error) {
@@ -142,6 +160,26 @@ export class Daemon {
     }
     this.state = 'active';
     this.stateMessage = `${identity.role} of cluster ${identity.clusterId}`;
+    if (identity.role === 'manager') this.advertise(identity, credentials.caBundlePem);
+  }
+
+  /** Managers announce themselves on the LAN so boards with a token find them (a hint: joiners verify the CA). */
+  private advertise(identity: NodeIdentity, caPem: string): void {
+    const host = identity.addr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const port = Number(identity.addr.slice(identity.addr.lastIndexOf(':') + 1));
+    try {
+      this.advertiser = createAdvertiser({
+        instanceName: identity.nodeId,
+        port,
+        txt: { cluster: identity.clusterId, ca: caPrefixOf(certificateSha256Hex(firstCertificatePem(caPem))), role: 'manager', node: identity.nodeId },
+        addresses: [host],
+        interfaceAddress: host,
+        log: (line) => this.context.log(`mdns: ${line}`),
+      });
+      this.advertiser.start();
+    } catch (error) {
+      this.context.log(`mdns: not advertising (${(error as Error).message}); joiners need this manager's address`);
+    }
   }
 
   /** Workers remember the managers they last heard of, to find the cluster after a reboot. */
@@ -183,6 +221,7 @@ export class Daemon {
     const manager = await ManagerRuntime.start({ context: this.context, identity, credentials, bootstrap: true, seedManagers: [] });
     installLeaderOperations(manager);
     this.manager = manager;
+    this.advertise(identity, ca.certPem);
     const nowMs = Math.floor(this.context.time.nowMs());
     const serial = new X509Certificate(certPem).serialNumber.toLowerCase();
     await this.waitForLeader(manager);
@@ -224,7 +263,7 @@ export class Daemon {
     this.state = 'joining';
     this.stateMessage = manager ? `joining through ${manager}` : 'looking for managers on the LAN';
     try {
-      const outcome = await joinCluster({ context: this.context, token, ...(manager ? { manager } : {}), ...(this.options.finder ? { finder: this.options.finder } : {}), timeoutMs });
+      const outcome = await joinCluster({ context: this.context, token, ...(manager ? { manager } : {}), finder: this.finder, timeoutMs });
       if (outcome.identity.role === 'worker') await this.saveManagers(outcome.managers);
       await this.activate(outcome.identity, outcome.credentials, false, outcome.managers);
       this.context.log(`joined cluster ${outcome.identity.clusterId} as ${outcome.identity.role} ${outcome.identity.nodeId} through ${outcome.manager}`);
@@ -265,6 +304,8 @@ export class Daemon {
       throw new EdgeError('EDGE_SWARM_LEAVE_MANAGER', 'leaving as a manager can cost the cluster its quorum: demote this node first (edgectl node demote self), or pass --force');
     }
     await this.worker?.leave();
+    await this.advertiser?.stop();
+    this.advertiser = undefined;
     await this.manager?.stop();
     await this.worker?.stop();
     this.manager = undefined;

@@ -65,8 +65,8 @@ test('edged.service runs the arm64 node with the board V8 flags, restarts foreve
   assert.match(unit, `ExecStart=/opt/edgectl/node/bin/node ${profile.v8Flags.join(' ')} /opt/edgectl/lib/edged.js\n`);
   assert.match(unit, '\nRestart=always\n');
   assert.match(unit, '\nStartLimitIntervalSec=0\n');
-  assert.match(unit, '\nEnvironment=EDGE_BOARD=pi4b\n');
-  assert.match(unit, '\nEnvironment=EDGE_BOOT_CONFIG=/boot/firmware/edgectl.yaml\n');
+  assert.match(unit, '--board pi4b');
+  assert.match(unit, '--boot-config /boot/firmware/edgectl.yaml');
   assert.match(unit, '\nWantedBy=multi-user.target\n');
   assert.is(symlinkTarget(output, offsets.rootOffset, '/etc/systemd/system/multi-user.target.wants/edged.service'), '/usr/lib/systemd/system/edged.service');
   assert.is(symlinkTarget(output, offsets.rootOffset, '/etc/systemd/system/sysinit.target.wants/edgectl-hostname.service'), '/usr/lib/systemd/system/edgectl-hostname.service');

@@ -1,11 +1,13 @@
 // Real edged processes on lab hosts: start, stop, kill and talk to them over
 // their control sockets (the same API edgectl uses).
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlCall } from '../daemon/control-client.js';
 import { Lab } from './lab.js';
 
 export const edgedBundle = join(process.cwd(), 'dist/edged.js');
+export const edgectlBundle = join(process.cwd(), 'dist/edgectl.js');
 export const edgedPort = 4270;
 
 export interface FleetOptions {
@@ -53,6 +55,13 @@ export class Fleet {
 
   call(index: number, method: string, body: unknown, timeoutMs = 20_000): Promise<any> {
     return controlCall(this.lab.host(index).controlSocket, method, body, timeoutMs);
+  }
+
+  /** Runs the real edgectl bundle against host i's edged; returns stdout (throws with stderr on failure). */
+  edgectl(index: number, args: string[], timeoutMs = 30_000): string {
+    const result = spawnSync(process.execPath, [edgectlBundle, '--host', this.lab.host(index).controlSocket, ...args], { encoding: 'utf8', timeout: timeoutMs });
+    if (result.status !== 0) throw new Error(`edgectl ${args.join(' ')} on host ${index} exited ${result.status}: ${result.stderr}`);
+    return result.stdout;
   }
 
   /** kill -9, then wait until the process is gone. */
