@@ -31,16 +31,20 @@ export class Ranking {
     return (this.ledger.reservedMemoryBytes[nodeIndex]! + this.reservationBytes) / allocatable;
   }
 
-  /** True when node `left` is a better home for the task than node `right` (ledger indexes, distinct). */
-  before(left: number, right: number): boolean {
+  /** -1, 0 or 1 as node `left`'s spread groups hold fewer, as many or more of the service's tasks than `right`'s (outermost level first). */
+  compareSpread(left: number, right: number): number {
     const spread = this.spread;
-    if (spread !== null) {
-      for (let level = 0; level < spread.counts.length; level++) {
-        const leftCount = spread.at(level, left);
-        const rightCount = spread.at(level, right);
-        if (leftCount !== rightCount) return leftCount < rightCount;
-      }
+    if (spread === null) return 0;
+    for (let level = 0; level < spread.counts.length; level++) {
+      const leftCount = spread.at(level, left);
+      const rightCount = spread.at(level, right);
+      if (leftCount !== rightCount) return leftCount < rightCount ? -1 : 1;
     }
+    return 0;
+  }
+
+  /** Steps 2-5 only: the order among nodes whose spread groups are the same. */
+  beforeInGroup(left: number, right: number): boolean {
     const leftFraction = this.reservedFraction(left);
     const rightFraction = this.reservedFraction(right);
     if (leftFraction !== rightFraction) return leftFraction < rightFraction;
@@ -50,5 +54,24 @@ export class Ranking {
     if (tasksTotal[left] !== tasksTotal[right]) return tasksTotal[left]! < tasksTotal[right]!;
     // Ledger indexes follow node-id order.
     return left < right;
+  }
+
+  /** True when node `left` is a better home for the task than node `right` (ledger indexes, distinct). */
+  before(left: number, right: number): boolean {
+    const spread = this.compareSpread(left, right);
+    return spread !== 0 ? spread < 0 : this.beforeInGroup(left, right);
+  }
+
+  /** The group of the innermost spread level a node is in (all nodes share group 0 without spread). */
+  innermostGroup(nodeIndex: number): number {
+    const spread = this.spread;
+    if (spread === null) return 0;
+    return spread.index.groupOf[spread.counts.length - 1]![nodeIndex]!;
+  }
+
+  /** Groups at the innermost spread level (1 without spread). */
+  get innermostGroups(): number {
+    const spread = this.spread;
+    return spread === null ? 1 : spread.index.groupsPerLevel[spread.counts.length - 1]!;
   }
 }

@@ -1,14 +1,15 @@
 // schedule(): places pending tasks one after another on a snapshot of the
 // cluster. Pure: the same input always gives the same decisions, and nothing
 // outside the call is read or changed. See README.md for the pipeline.
+import { Candidates } from './candidates.js';
+import { SchedulerError } from './errors.js';
+import { noSuitableNode, orderRejections, pinnedNodeMissing, pinnedNodeRefuses, specInvalid } from './explanation.js';
+import type { TaskDemand } from './filter.js';
 import { Ledger } from './ledger.js';
 import { Pipeline } from './pipeline.js';
 import { Ranking } from './ranking.js';
-import { RequirementsCache } from './requirements.js';
-import { SchedulerError } from './errors.js';
-import type { TaskDemand } from './filter.js';
-import { noSuitableNode, orderRejections, pinnedNodeMissing, pinnedNodeRefuses, specInvalid } from './explanation.js';
-import type { Decision, PendingTask, ScheduleInput } from './types.js';
+import { RequirementsCache, type Requirements } from './requirements.js';
+import type { Decision, PendingDecision, PendingTask, ScheduleInput } from './types.js';
 
 /** State shared by the decisions of one call. */
 interface Call {
@@ -21,46 +22,66 @@ interface Call {
  * One decision per pending task, in input order. Each placement is booked
  * (memory, ports, counts) before the next task is considered.
  *
- * Cost: O(nodes × distinct specs) for the node-only filters, then
- * O(eligible nodes) per task.
+ * Consecutive tasks of one service that share their spec object form a
+ * batch, ranked once (see candidates.ts). Cost: O(nodes) per distinct spec
+ * for the node-only filters, O(nodes) per batch to rank, then
+ * O(spread groups + log nodes) per task.
  */
 export function schedule(input: ScheduleInput): Decision[] {
   const ledger = new Ledger(input.nodes, input.placed);
   const call: Call = { ledger, pipeline: new Pipeline(ledger), requirements: new RequirementsCache() };
-  return input.pending.map((pending) => decide(call, pending));
+  const decisions: Decision[] = [];
+  const { pending } = input;
+  let start = 0;
+  while (start < pending.length) {
+    const first = pending[start]!;
+    const requirements = call.requirements.get(first.service, first.imageArchs);
+    let end = start + 1;
+    // A pinned task is a batch of its own; others join while the service and spec stay the same.
+    if (first.task.nodeId === '') {
+      while (end < pending.length && sameBatch(call, first, requirements, pending[end]!)) end++;
+    }
+    decisions.push(...placeBatch(call, pending.slice(start, end), requirements));
+    start = end;
+  }
+  return decisions;
 }
 
-function decide(call: Call, pending: PendingTask): Decision {
-  const { task } = pending;
-  const requirements = call.requirements.get(pending.service, pending.imageArchs);
-  if (requirements instanceof SchedulerError) return { kind: 'pending', taskId: task.id, reason: specInvalid(requirements), rejections: [] };
+function sameBatch(call: Call, first: PendingTask, requirements: Requirements | SchedulerError, next: PendingTask): boolean {
+  return next.task.nodeId === '' && next.task.serviceId === first.task.serviceId && call.requirements.get(next.service, next.imageArchs) === requirements;
+}
+
+function pendingFor(tasks: readonly PendingTask[], reason: string, refusal: Pick<PendingDecision, 'rejections'> = { rejections: [] }): Decision[] {
+  return tasks.map(({ task }) => ({ kind: 'pending', taskId: task.id, reason, rejections: refusal.rejections }));
+}
+
+function placeBatch(call: Call, tasks: readonly PendingTask[], requirements: Requirements | SchedulerError): Decision[] {
+  if (requirements instanceof SchedulerError) return pendingFor(tasks, specInvalid(requirements));
+  const { ledger, pipeline } = call;
+  const first = tasks[0]!.task;
   let pinnedIndex: number | null = null;
-  if (task.nodeId !== '') {
-    const index = call.ledger.indexOf(task.nodeId);
-    if (index === undefined) return { kind: 'pending', taskId: task.id, reason: pinnedNodeMissing(task.nodeId), rejections: [] };
+  if (first.nodeId !== '') {
+    const index = ledger.indexOf(first.nodeId);
+    if (index === undefined) return pendingFor(tasks, pinnedNodeMissing(first.nodeId));
     pinnedIndex = index;
   }
-  const demand: TaskDemand = { taskId: task.id, serviceId: task.serviceId, requirements };
-  const best = bestNode(call, demand, pinnedIndex);
-  if (best >= 0) {
-    call.ledger.record(best, task.serviceId, requirements.memoryReservationBytes, requirements.portKeys);
-    return { kind: 'placed', taskId: task.id, nodeId: call.ledger.node(best).id };
+  const demand: TaskDemand = { taskId: first.id, serviceId: first.serviceId, requirements };
+  const pass = pipeline.staticPass(demand, pinnedIndex);
+  pipeline.bind(demand);
+  const candidates = new Candidates(new Ranking(ledger, demand), pipeline, pass.eligible);
+  const decisions: Decision[] = [];
+  for (const [position, { task }] of tasks.entries()) {
+    const best = candidates.best();
+    if (best < 0) {
+      // Nothing is booked any more in this batch, so every remaining task has the same reason.
+      const rejections = orderRejections(pipeline.rejections(demand, pass));
+      const reason = pinnedIndex === null ? noSuitableNode(rejections, ledger.size) : pinnedNodeRefuses(ledger.node(pinnedIndex).hostname, rejections);
+      decisions.push(...pendingFor(tasks.slice(position), reason, { rejections }));
+      break;
+    }
+    ledger.record(best, task.serviceId, requirements.memoryReservationBytes, requirements.portKeys);
+    candidates.placedOn(best);
+    decisions.push({ kind: 'placed', taskId: task.id, nodeId: ledger.node(best).id });
   }
-  const rejections = orderRejections(call.pipeline.rejections(demand, call.pipeline.staticPass(demand, pinnedIndex)));
-  const reason = pinnedIndex === null ? noSuitableNode(rejections, call.ledger.size) : pinnedNodeRefuses(call.ledger.node(pinnedIndex).hostname, rejections);
-  return { kind: 'pending', taskId: task.id, reason, rejections };
-}
-
-/** The best ledger index for the task, or -1 when no node passes every filter. */
-export function bestNode(call: Pick<Call, 'ledger' | 'pipeline'>, demand: TaskDemand, pinnedIndex: number | null): number {
-  const { eligible } = call.pipeline.staticPass(demand, pinnedIndex);
-  call.pipeline.bind(demand);
-  const ranking = new Ranking(call.ledger, demand);
-  let best = -1;
-  for (let i = 0; i < eligible.length; i++) {
-    const index = eligible[i]!;
-    if (!call.pipeline.passes(index)) continue;
-    if (best < 0 || ranking.before(index, best)) best = index;
-  }
-  return best;
+  return decisions;
 }
