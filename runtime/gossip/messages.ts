@@ -266,3 +266,22 @@ export function utf8Bytes(text: string): number {
   }
   return bytes;
 }
+
+/**
+ * Received updates may be queued for re-broadcast: keep only the known fields,
+ * so extra fields a peer added are neither retained nor passed on. (Labels
+ * are copied where the membership stores them.)
+ */
+export function copyUpdate(update: Update): Update {
+  const { member, incarnation } = update;
+  switch (update.kind) {
+    case 'alive':
+      return { kind: 'alive', member, incarnation, address: update.address, role: update.role, labels: update.labels };
+    case 'suspect':
+      return { kind: 'suspect', member, incarnation, from: update.from };
+    case 'dead':
+      return { kind: 'dead', member, incarnation, from: update.from };
+    case 'left':
+      return { kind: 'left', member, incarnation };
+  }
+}

@@ -12,11 +12,10 @@ import { encodedBytes } from './encoded-size.js';
 import { GossipError, GossipErrorCode } from './errors.js';
 import { BoundedLog, type MembershipEvent } from './events.js';
 import { Membership } from './membership.js';
+import { checkIdentity, usableSeeds } from './identity.js';
 import {
   checkMessage,
-  isMemberId,
-  isRole,
-  utf8Bytes,
+  copyUpdate,
   type GossipMessage,
   type MemberId,
   type MemberState,
@@ -245,16 +244,8 @@ export class GossipNode {
    */
   join(seedAddresses: readonly string[]): GossipError | undefined {
     if (this.membership.isLeaving) return new GossipError(GossipErrorCode.JoinInvalid, 'cannot join after leave(): start a new node instead');
-    const own = this.membership.table.get(this.id)!.address;
-    const seeds = [...new Set(seedAddresses)].filter((seed) => seed !== own);
-    const bad = seeds.find((seed) => typeof seed !== 'string' || seed.length === 0 || utf8Bytes(seed) > this.config.addressBytesMax);
-    if (bad !== undefined) {
-      return new GossipError(GossipErrorCode.JoinInvalid, `seed address ${JSON.stringify(bad)} is not a "host:port" of at most ${this.config.addressBytesMax} bytes`, 'seeds');
-    }
-    if (seeds.length === 0) return new GossipError(GossipErrorCode.JoinInvalid, 'join needs at least one seed address other than our own', 'seeds');
-    if (seeds.length > this.config.seedsMax) {
-      return new GossipError(GossipErrorCode.JoinInvalid, `join takes at most seedsMax (${this.config.seedsMax}) seeds, got ${seeds.length}`, 'seeds');
-    }
+    const seeds = usableSeeds(this.config, seedAddresses, this.membership.table.get(this.id)!.address);
+    if (seeds instanceof GossipError) return seeds;
     this.seeds = seeds;
     this.sendJoin();
     return undefined;
@@ -487,38 +478,5 @@ export class GossipNode {
   private nextSeq(): number {
     this.seq += 1;
     return this.seq;
-  }
-}
-
-function checkIdentity(config: GossipConfig, id: string, address: string, role: string, labels: Uint8Array): void {
-  const invalid = (field: string, problem: string): never => {
-    throw new GossipError(GossipErrorCode.IdentityInvalid, `this node's ${field} ${problem}`, field);
-  };
-  if (!isMemberId(id)) invalid('id', 'must be 1-64 characters of A-Z a-z 0-9 . _ - (the certificate CN)');
-  if (typeof address !== 'string' || address.length === 0 || utf8Bytes(address) > config.addressBytesMax) {
-    invalid('address', `must be a "host:port" of at most addressBytesMax (${config.addressBytesMax}) bytes`);
-  }
-  if (!isRole(role)) invalid('role', 'must be "manager" or "worker"');
-  if (!(labels instanceof Uint8Array) || labels.byteLength > config.labelsBytesMax) {
-    invalid('labels', `must be at most labelsBytesMax (${config.labelsBytesMax}) bytes; keep labels small, they ride on gossip`);
-  }
-}
-
-/**
- * Received updates may be queued for re-broadcast: keep only the known fields,
- * so extra fields a peer added are neither retained nor passed on. (Labels
- * are copied where the membership stores them.)
- */
-function copyUpdate(update: Update): Update {
-  const { member, incarnation } = update;
-  switch (update.kind) {
-    case 'alive':
-      return { kind: 'alive', member, incarnation, address: update.address, role: update.role, labels: update.labels };
-    case 'suspect':
-      return { kind: 'suspect', member, incarnation, from: update.from };
-    case 'dead':
-      return { kind: 'dead', member, incarnation, from: update.from };
-    case 'left':
-      return { kind: 'left', member, incarnation };
   }
 }

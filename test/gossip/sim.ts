@@ -72,6 +72,10 @@ export class GossipSim {
   delivered = 0;
   dropped = 0;
   private readonly byAddress = new Map<string, SimNode>();
+  /** Nodes by tick phase (ms within a tick), so each millisecond visits only the nodes that tick then. */
+  private readonly byPhase: SimNode[][];
+  /** Observations by member, for seen(). */
+  private readonly byMember = new Map<string, Observation[]>();
   private readonly pending = new Map<number, Delivery[]>();
   private readonly network: NetworkOptions;
   private readonly messageBytes: ((message: GossipMessage) => number) | undefined;
@@ -85,6 +89,7 @@ export class GossipSim {
     this.config = options.config;
     this.network = options.network ?? lanNetwork;
     this.messageBytes = options.messageBytes;
+    this.byPhase = Array.from({ length: this.config.tickMs }, () => []);
     for (let index = 0; index < options.size; index += 1) {
       const node: SimNode = {
         id: nodeId(index),
@@ -97,6 +102,7 @@ export class GossipSim {
       };
       this.nodes.push(node);
       this.byAddress.set(node.address, node);
+      this.byPhase[node.phaseMs]!.push(node);
       node.core = this.newCore(node, 0);
     }
   }
@@ -215,7 +221,7 @@ export class GossipSim {
 
   /** Observations of `kind` about `member` (optionally only after `sinceMs`). */
   seen(member: string, kind: MembershipEventKind, sinceMs = 0): Observation[] {
-    return this.observations.filter((o) => o.member === member && o.kind === kind && o.atMs >= sinceMs);
+    return (this.byMember.get(member) ?? []).filter((o) => o.kind === kind && o.atMs >= sinceMs);
   }
 
   /** Bytes sent by all nodes since construction. */
@@ -248,9 +254,8 @@ export class GossipSim {
       this.pending.delete(this.nowMs);
       for (const delivery of due) this.deliver(delivery);
     }
-    const phase = this.nowMs % this.config.tickMs;
-    for (const node of this.nodes) {
-      if (node.core === null || node.phaseMs !== phase) continue;
+    for (const node of this.byPhase[this.nowMs % this.config.tickMs]!) {
+      if (node.core === null) continue;
       node.core.tick();
       this.drain(node);
       if (node.leaving && node.core.isLeaveDone()) node.core = null;
@@ -278,6 +283,9 @@ export class GossipSim {
     for (const event of ready.events) {
       const observation = { atMs: this.nowMs, observer: node.id, member: event.member, kind: event.kind, incarnation: event.incarnation };
       this.observations.push(observation);
+      const list = this.byMember.get(observation.member);
+      if (list === undefined) this.byMember.set(observation.member, [observation]);
+      else list.push(observation);
       this.onObservation?.(observation);
     }
     for (const outbound of ready.messages) {
