@@ -9,7 +9,7 @@
  */
 import { systemRng, type Rng } from '../common/rng.js';
 import { MulticastChannel, type ChannelState } from './channel.js';
-import { resolveConfig, type DiscoveryConfig } from './config.js';
+import { resolveConfig, resolveInterfaceAddress, type DiscoveryConfig } from './config.js';
 import { configInvalid, type DiscoveryError } from './errors.js';
 import type { ChosenInterface, InterfaceTable } from './interface-choice.js';
 import type { Destination, SocketFactory } from './mdns-socket.js';
@@ -30,7 +30,7 @@ export interface AdvertiserOptions {
    * time the channel opens (a board renumbered by DHCP advertises its new one).
    */
   addresses?: string[];
-  /** IPv4 address whose interface carries mDNS (the advertise address); default: first non-loopback. */
+  /** IPv4 address whose interface carries mDNS (the advertise address); omitted or 0.0.0.0: the first non-loopback interface. */
   interfaceAddress?: string;
   log: (line: string) => void;
   config?: Partial<DiscoveryConfig>;
@@ -87,7 +87,7 @@ class MdnsAdvertiser implements Advertiser {
     this.rng = options.rng ?? systemRng;
     this.channel = new MulticastChannel({
       who: `advertiser ${options.instanceName}`,
-      interfaceAddress: options.interfaceAddress,
+      interfaceAddress: resolveInterfaceAddress(options.interfaceAddress),
       config: this.config,
       log: options.log,
       rng: this.rng,
@@ -174,7 +174,7 @@ class MdnsAdvertiser implements Advertiser {
   }
 
   private received(packet: unknown, source: Destination): void {
-    if ((packet as { type?: unknown }).type !== 'query') return;
+    if (typeof packet !== 'object' || packet === null || (packet as { type?: unknown }).type !== 'query') return;
     const service = this.service();
     const query = readQuery(packet, this.config);
     if (!query) {
@@ -240,7 +240,4 @@ function validateAdvertiserOptions(options: AdvertiserOptions): void {
     }
   }
   if (options.addresses && options.addresses.length > 16) throw configInvalid('addresses', `${options.addresses.length} addresses`, 'advertise at most 16');
-  if (options.interfaceAddress !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(options.interfaceAddress)) {
-    throw configInvalid('interfaceAddress', `${JSON.stringify(options.interfaceAddress)} is not an IPv4 address`, 'give the IPv4 address of the interface mDNS should use (mDNS runs over IPv4 here)');
-  }
 }

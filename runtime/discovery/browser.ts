@@ -12,7 +12,7 @@
 import { systemClock, type Clock } from '../common/clock.js';
 import { systemRng, type Rng } from '../common/rng.js';
 import { MulticastChannel, type ChannelState } from './channel.js';
-import { resolveConfig, type DiscoveryConfig } from './config.js';
+import { resolveConfig, resolveInterfaceAddress, type DiscoveryConfig } from './config.js';
 import type { DiscoveryError } from './errors.js';
 import type { InterfaceTable } from './interface-choice.js';
 import type { Destination, SocketFactory } from './mdns-socket.js';
@@ -24,7 +24,7 @@ import { MDNS_PORT } from './responder.js';
 export interface BrowserOptions {
   /** Which resolved peers to report; others are neither emitted nor listed. */
   filter?: (peer: DiscoveredPeer) => boolean;
-  /** IPv4 address whose interface carries mDNS; default: first non-loopback. */
+  /** IPv4 address whose interface carries mDNS; omitted or 0.0.0.0: the first non-loopback interface. */
   interfaceAddress?: string;
   log: (line: string) => void;
   config?: Partial<DiscoveryConfig>;
@@ -92,7 +92,7 @@ class MdnsBrowser implements Browser {
     this.cache = this.newCache();
     this.channel = new MulticastChannel({
       who: 'browser',
-      interfaceAddress: options.interfaceAddress,
+      interfaceAddress: resolveInterfaceAddress(options.interfaceAddress),
       config: this.config,
       log: options.log,
       rng: options.rng ?? systemRng,
@@ -171,7 +171,7 @@ class MdnsBrowser implements Browser {
   }
 
   private received(packet: unknown, source: Destination): void {
-    if ((packet as { type?: unknown }).type !== 'response') return;
+    if (typeof packet !== 'object' || packet === null || (packet as { type?: unknown }).type !== 'response') return;
     this.counters.packetsReceived++;
     if (source.port !== MDNS_PORT) {
       this.counters.packetsWrongPort++;

@@ -3,6 +3,7 @@
  * defaults suit a LAN of boards; tests shorten the TTL to watch expiry. Each
  * field says what it does and what changing it costs.
  */
+import { isIPv4 } from 'node:net';
 import { configInvalid } from './errors.js';
 
 export interface DiscoveryConfig {
@@ -117,4 +118,18 @@ export function resolveConfig(overrides: Partial<DiscoveryConfig> = {}): Discove
     if (config[low] > config[high]) throw configInvalid(`config.${low}`, `${config[low]} is above config.${high} (${config[high]})`, `make ${low} at most ${high}`);
   }
   return config;
+}
+
+/**
+ * Checks the `interfaceAddress` option. mDNS runs over IPv4 here, so it must
+ * be an IPv4 address; `0.0.0.0` (a listen-everywhere address, as an
+ * advertise address left at its default may be) means "choose automatically",
+ * like leaving the option out.
+ */
+export function resolveInterfaceAddress(value: string | undefined): string | undefined {
+  if (value === undefined || value === '0.0.0.0') return undefined;
+  if (!isIPv4(value)) {
+    throw configInvalid('interfaceAddress', `${JSON.stringify(value)} is not an IPv4 address`, 'give the IPv4 address of the interface mDNS should use, or leave it out to use the first non-loopback interface');
+  }
+  return value;
 }

@@ -106,6 +106,15 @@ test('update re-announces; stop sends the goodbye (TTL 0) before closing, once',
   assert.is(advertiser.state, 'stopped');
 });
 
+test('interfaceAddress 0.0.0.0 means "choose automatically"', async () => {
+  // Proves an advertise address left at the listen-everywhere default does not pin mDNS to an address no interface has.
+  const { advertiser, sockets } = setup({ interfaceAddress: '0.0.0.0', config: { announceCount: 1 } });
+  advertiser.start();
+  await until(() => sockets[0]?.sent.length === 1, 'announcement');
+  assert.is(sockets[0]!.interfaceAddress, '10.0.0.2');
+  await advertiser.stop();
+});
+
 test('bad options are refused with EDGE_DISCOVERY_CONFIG_INVALID naming the field', () => {
   // Proves a misconfigured daemon fails at start-up with the field and the fix, not later on the wire.
   const cases: Array<[Partial<AdvertiserOptions>, string]> = [
@@ -117,6 +126,7 @@ test('bad options are refused with EDGE_DISCOVERY_CONFIG_INVALID naming the fiel
     [{ addresses: ['127.0.0.1'] }, 'addresses'],
     [{ addresses: ['fe80::1'] }, 'addresses'],
     [{ interfaceAddress: 'eth0' }, 'interfaceAddress'],
+    [{ interfaceAddress: '2001:db8::1' }, 'interfaceAddress'],
     [{ config: { recordTtlSeconds: 0 } }, 'config.recordTtlSeconds'],
     [{ config: { retryDelayMsMin: 5000, retryDelayMsMax: 1000 } }, 'config.retryDelayMsMin'],
   ];

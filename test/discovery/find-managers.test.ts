@@ -70,7 +70,7 @@ test('clusterId narrows further; no match resolves [] at the timeout', async () 
   assert.ok(performance.now() - started >= 395);
 });
 
-test('an abort rejects with EDGE_DISCOVERY_ABORTED; a bad digest throws CONFIG_INVALID', async () => {
+test('an abort rejects with EDGE_DISCOVERY_ABORTED; a bad digest, timeout or interface address throws CONFIG_INVALID', async () => {
   // Proves the caller can cancel a search (shutdown during boot) and that a malformed token digest is refused up front.
   const controller = new AbortController();
   const pending = findManagers(options([], { signal: controller.signal, timeoutMs: 5000 }));
@@ -83,6 +83,7 @@ test('an abort rejects with EDGE_DISCOVERY_ABORTED; a bad digest throws CONFIG_I
   }
   assert.throws(() => findManagers(options([], { caDigestPrefix: '9f86' })), (error: unknown) => isDiscoveryError(error, 'EDGE_DISCOVERY_CONFIG_INVALID'));
   assert.throws(() => findManagers(options([], { timeoutMs: 0 })), (error: unknown) => isDiscoveryError(error, 'EDGE_DISCOVERY_CONFIG_INVALID'));
+  assert.throws(() => findManagers(options([], { interfaceAddress: 'fe80::1' })), (error: unknown) => isDiscoveryError(error, 'EDGE_DISCOVERY_CONFIG_INVALID'));
 });
 
 test.run();
