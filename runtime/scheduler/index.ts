@@ -8,6 +8,7 @@ export { normalizeArch } from './node-field.js';
 export { SchedulerError, SchedulerErrorCode } from './errors.js';
 export {
   placedTaskOf,
+  schedulableNode,
   filterNames,
   type Decision,
   type FilterName,

@@ -4,7 +4,11 @@
 import type { PortPublish, ServiceSpec, TaskRecord } from '../store/services.js';
 import type { NodeRecord } from '../store/state.js';
 
-/** A node as the scheduler sees it. */
+/**
+ * A node as the scheduler sees it. The allocatable amount is passed beside
+ * the record rather than read from it so a caller can hold memory back (for
+ * an update that starts new tasks before stopping old ones, say).
+ */
 export interface SchedulableNode {
   readonly node: NodeRecord;
   /**
@@ -81,6 +85,11 @@ export interface PendingDecision {
 
 /** One per pending task, in the order of `pending`. */
 export type Decision = PlacedDecision | PendingDecision;
+
+/** A node with all of its recorded allocatable memory (`allocatableBytes`) open to reservations. */
+export function schedulableNode(node: NodeRecord): SchedulableNode {
+  return { node, allocatableMemoryBytes: node.allocatableBytes };
+}
 
 /** The accounting a placed task carries, from its record and its spec. */
 export function placedTaskOf(task: TaskRecord, spec: ServiceSpec): PlacedTask {

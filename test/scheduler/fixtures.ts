@@ -2,7 +2,7 @@
 // placed task, with defaults that keep each test down to what it is about.
 import { defaultServiceSpec, type ServiceSpec, type TaskRecord } from '../../runtime/store/services.js';
 import type { NodeRecord } from '../../runtime/store/state.js';
-import type { Decision, PendingTask, PlacedTask, SchedulableNode } from '../../runtime/scheduler/index.js';
+import { schedulableNode, type Decision, type PendingTask, type PlacedTask, type SchedulableNode } from '../../runtime/scheduler/index.js';
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
@@ -35,10 +35,11 @@ export function node(id: string, options: NodeOptions = {}): SchedulableNode {
     platform: { os: options.os ?? 'linux', arch: options.arch ?? 'arm64' },
     board: options.board ?? 'pi4b',
     memoryBytes: 4 * GiB,
+    allocatableBytes: options.allocatableMemoryBytes ?? 3 * GiB,
     cores: 4,
     joinedAtMs: 0,
   };
-  return { node: record, allocatableMemoryBytes: options.allocatableMemoryBytes ?? 3 * GiB };
+  return schedulableNode(record);
 }
 
 export function service(name: string, change: (spec: ServiceSpec) => void = () => {}): ServiceSpec {
