@@ -272,6 +272,11 @@ export function simulationDefaults(overrides: Partial<GossipConfig> = {}): Gossi
 
 /** Throws EDGE_GOSSIP_CONFIG_INVALID naming the field and how to fix it. */
 export function validateConfig(config: GossipConfig): void {
+  checkRanges(config);
+  checkCombinations(config);
+}
+
+function checkRanges(config: GossipConfig): void {
   const wholeAtLeast = (field: keyof GossipConfig, low: number, high = 1_000_000_000): void => {
     const value = config[field];
     if (!Number.isSafeInteger(value) || value < low || value > high) {
@@ -313,7 +318,9 @@ export function validateConfig(config: GossipConfig): void {
   wholeAtLeast('correctionsPerTickMax', 0, 1024);
   wholeAtLeast('outboxMessagesMax', 16);
   wholeAtLeast('eventsMax', 16);
+}
 
+function checkCombinations(config: GossipConfig): void {
   const inconsistent = (field: keyof GossipConfig, message: string): never => {
     throw new GossipError(GossipErrorCode.ConfigInvalid, `gossip config ${field}: ${message}`, field);
   };
