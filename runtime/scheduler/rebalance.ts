@@ -51,8 +51,9 @@ interface Candidate {
  * Moves to make, in order, each computed on the cluster as the previous ones
  * leave it. Empty when the spread is already even, when the service is
  * global or a job (moving a job would lose its work), or when its spec
- * cannot be scheduled at all. Cost per move: O(nodes holding the service ×
- * eligible nodes × spread levels).
+ * cannot be scheduled at all. Cost per move: O(nodes) to class the nodes,
+ * then O(source classes × target classes × spread levels), where a class is
+ * an innermost spread group and a task count.
  */
 export function rebalance(input: RebalanceInput): Move[] {
   assert(Number.isSafeInteger(input.movesMax) && input.movesMax >= 0, `movesMax must be a whole number ≥ 0, got ${input.movesMax}`);
@@ -94,15 +95,32 @@ function movableTasks(ledger: Ledger, placed: readonly PlacedTask[], serviceId: 
 function bestMove(ledger: Ledger, pipeline: Pipeline, demand: TaskDemand, spread: SpreadCounts | null, tasksByNode: Map<number, PlacedTask[]>): Candidate | null {
   const { eligible } = pipeline.staticPass(demand, null);
   pipeline.bind(demand);
-  const targets = Array.from(eligible).filter((index) => pipeline.passes(index));
-  const sources = [...tasksByNode].filter(([, tasks]) => tasks.length > 0).map(([index]) => index).sort((left, right) => left - right);
   const ranking = new Ranking(ledger, demand);
   const serviceTasks = ledger.serviceTasks(demand.serviceId);
+  // Nodes in one innermost group holding as many of the service's tasks are
+  // interchangeable as far as the spread goes: only the best-ranked target and
+  // the lowest-index source of each such class need pairing, which keeps a
+  // step near O(nodes) instead of O(sources × targets).
+  const classOf = (index: number): string => `${ranking.innermostGroup(index)}:${serviceTasks[index]!}`;
+  const targetByClass = new Map<string, number>();
+  for (const index of eligible) {
+    if (!pipeline.passes(index)) continue;
+    const incumbent = targetByClass.get(classOf(index));
+    if (incumbent === undefined || ranking.before(index, incumbent)) targetByClass.set(classOf(index), index);
+  }
+  const sourceByClass = new Map<string, number>();
+  for (const [index, tasks] of tasksByNode) {
+    const incumbent = sourceByClass.get(classOf(index));
+    if (tasks.length > 0 && (incumbent === undefined || index < incumbent)) sourceByClass.set(classOf(index), index);
+  }
+  const targets = [...targetByClass.values()];
+  const sources = [...sourceByClass.values()];
   const levels = (spread?.counts.length ?? 0) + 1;
   const trial: Candidate = { source: -1, target: -1, deltas: new Int32Array(levels) };
   let best: Candidate | null = null;
   for (const source of sources) {
     for (const target of targets) {
+      // Same class (which includes the same node) never improves: same groups, same count.
       if (source === target) continue;
       trial.source = source;
       trial.target = target;
