@@ -1,0 +1,78 @@
+// The orchestrator's tunables. This file is the manual: each field says what
+// it means, its unit, its default and what moving it trades. Everything a
+// service decides for itself (replicas, restart policy, update config) lives
+// in its ServiceSpec instead; these are the cluster-wide knobs.
+import { OrchestratorError, OrchestratorErrorCode } from './errors.js';
+
+export interface OrchestratorConfig {
+  /**
+   * Terminal tasks kept per slot (per replica, or per node of a global
+   * service) so `service ps` can show why earlier tasks ended. Older ones
+   * are removed. Default 5, Swarm's task-history-limit. Each kept task is a
+   * few hundred bytes in every manager's memory and in every snapshot, so a
+   * 1000-slot cluster at 5 keeps about 5000 records. Tasks still needed to
+   * count restarts inside a restart policy's window are kept on top of this.
+   */
+  taskHistoryPerSlotMax: number;
+
+  /**
+   * Whether to move running replicas toward an even spread after a node
+   * joins or comes back (Swarm never does; see rebalance.ts). Default true.
+   */
+  rebalanceEnabled: boolean;
+
+  /**
+   * A service is only rebalanced once this long has passed since its newest
+   * task was created, in ms. Default 30 000. It keeps rebalancing slow: a
+   * node that flaps, or a service still settling after a scale or an update,
+   * is not shuffled around. Lower moves tasks sooner after a node returns;
+   * higher moves them less often.
+   */
+  rebalanceQuietMs: number;
+
+  /**
+   * reconcile() repeats its stages until a round changes nothing (that is what
+   * makes it idempotent). Rounds needed in practice: 2 or 3. Reaching this
+   * bound means two stages undo each other, a bug, and fails an assertion.
+   * Default 16.
+   */
+  roundsMax: number;
+}
+
+export function defaultOrchestratorConfig(): OrchestratorConfig {
+  return { taskHistoryPerSlotMax: 5, rebalanceEnabled: true, rebalanceQuietMs: 30_000, roundsMax: 16 };
+}
+
+/** For tests and the simulation: quicker rebalancing, same rules. */
+export function simulationOrchestratorConfig(): OrchestratorConfig {
+  return { ...defaultOrchestratorConfig(), rebalanceQuietMs: 5_000 };
+}
+
+/** Largest accepted history per slot: beyond this the store would grow faster than anyone reads it. */
+export const taskHistoryPerSlotMaxLimit = 100;
+/** Largest accepted quiet period, ms (one day). */
+export const rebalanceQuietMsLimit = 86_400_000;
+
+/** Every problem with `config`, each naming the field and the fix; empty when it is fine. */
+export function orchestratorConfigProblems(config: OrchestratorConfig): string[] {
+  const problems: string[] = [];
+  const whole = (value: number, name: string, min: number, max: number): void => {
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      problems.push(`${name} is ${value}: use a whole number from ${min} to ${max}`);
+    }
+  };
+  whole(config.taskHistoryPerSlotMax, 'taskHistoryPerSlotMax', 0, taskHistoryPerSlotMaxLimit);
+  whole(config.rebalanceQuietMs, 'rebalanceQuietMs', 0, rebalanceQuietMsLimit);
+  whole(config.roundsMax, 'roundsMax', 2, 1000);
+  if (typeof config.rebalanceEnabled !== 'boolean') problems.push(`rebalanceEnabled is ${String(config.rebalanceEnabled)}: use true or false`);
+  return problems;
+}
+
+/** Throws EDGE_ORCHESTRATOR_CONFIG_INVALID listing every problem; returns the config when valid. */
+export function validateOrchestratorConfig(config: OrchestratorConfig): OrchestratorConfig {
+  const problems = orchestratorConfigProblems(config);
+  if (problems.length > 0) {
+    throw new OrchestratorError(OrchestratorErrorCode.ConfigInvalid, `invalid orchestrator config: ${problems.join('; ')}`);
+  }
+  return config;
+}
