@@ -37,6 +37,19 @@ test('a node joins a 4-4-4 service: exactly 3 moves, one from each node, give 3-
   assert.equal(rebalance({ nodes, placed: tasks, service: { serviceId: 'web', spec: service('web') }, movesMax: 2 }), moves.slice(0, 2), 'the budget cuts the same plan short');
 });
 
+test('ten nodes join ten nodes of 20 tasks each: exactly the 100 moves needed, zones kept even', () => {
+  // Proves minimality at scale: every task that moves lands on a new node and no original node drops below 10.
+  const spec = service('web', (s) => { s.placement.spreadOver = ['node.labels.zone']; });
+  const old = Array.from({ length: 10 }, (_, i) => `old-${i}`);
+  const fresh = Array.from({ length: 10 }, (_, i) => `new-${i}`);
+  const nodes = [...old, ...fresh].map((id, i) => node(id, { labels: { zone: `z${i % 2}` } }));
+  const tasks = layout('web', old, old.map(() => 20));
+  const moves = rebalance({ nodes, placed: tasks, service: { serviceId: 'web', spec }, movesMax: 1000 });
+  assert.is(moves.length, 100);
+  assert.ok(moves.every((move) => move.sourceNodeId.startsWith('old-') && move.targetNodeId.startsWith('new-')));
+  assert.ok(Object.values(after(tasks, moves, 'web')).every((count) => count === 10));
+});
+
 test('an even spread, or one off by one, gives no moves', () => {
   // Proves rebalance never churns a service that is already as even as it can be.
   const nodes = ['a', 'b', 'c'].map((id) => node(id));
