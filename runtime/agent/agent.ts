@@ -68,7 +68,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
 
 export class Agent {
   private readonly tasks = new Map<string, TaskRecord>();
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlight = new Map<string, { kind: AsyncStep; done: Promise<void> }>();
   private readonly background = new Set<Promise<void>>();
   private readonly watchers = new Map<string, AbortController>();
   private readonly wakeups = new Map<string, { timer: TimerHandle; atMs: number }>();
@@ -212,7 +212,11 @@ export class Agent {
     this.kick();
   }
 
-  /** Stops the agent's own work and saves its record. Containers keep running; a new agent adopts them. */
+  /**
+   * Stops the agent's own work, waits for the steps in flight (pulls
+   * excepted) and saves its record. Containers keep running; a new agent
+   * adopts them. Call before the executor's close().
+   */
   async stop(): Promise<void> {
     if (this.stopController.signal.aborted) return;
     this.stopController.abort();
@@ -224,7 +228,9 @@ export class Agent {
     this.reporter.stop();
     this.progress.stop();
     this.writer.cancel();
-    await Promise.allSettled([...this.inFlight.values(), ...this.background]);
+    // Pulls are not waited for: they can take minutes and resume from their partial files next time.
+    const steps = [...this.inFlight.values()].filter((step) => step.kind !== 'pull').map((step) => step.done);
+    await Promise.allSettled([...steps, ...this.background]);
     await this.writer.writeNow().catch(() => undefined);
   }
 
@@ -248,7 +254,7 @@ export class Agent {
   async idle(): Promise<void> {
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve));
-      const busy = [...this.inFlight.values(), ...this.background];
+      const busy = [...[...this.inFlight.values()].map((step) => step.done), ...this.background];
       if (busy.length === 0 && !this.kickQueued) break;
       await Promise.allSettled(busy);
     }
@@ -308,7 +314,7 @@ export class Agent {
         this.inFlight.delete(taskId);
         this.kick();
       });
-    this.inFlight.set(taskId, run);
+    this.inFlight.set(taskId, { kind, done: run });
   }
 
   private wakeAt(taskId: string, atMs: number): void {

@@ -12,19 +12,19 @@ export interface RestartQuestion {
   desiredState: Assignment['desiredState'];
   /** How the task ended. Only complete and failed can restart. */
   endedAs: 'complete' | 'failed' | 'shutdown' | 'rejected';
-  /** Wall-clock ms of the end; the delay counts from here. */
+  /** Wall-clock ms of the end; the delay counts from here, and the window reaches back from here. */
   endedAtMs: number;
   /** Wall-clock ms of earlier local restarts, oldest first. */
   restartsAtMs: readonly number[];
-  nowMs: number;
 }
 
 /**
  * Swarm's rules: condition "none" never restarts; "on-failure" restarts a
  * failed task; "any" restarts every end, except that a task whose desired
  * state is "complete" (a job) is done once it exits 0. maxAttempts > 0 caps
- * the restarts counted within windowMs before now (all of them when windowMs
- * is 0).
+ * the restarts counted within windowMs before the end (all of them when
+ * windowMs is 0). The answer depends on the end only, not on when it is
+ * asked, so a task that was given up on stays given up on (as in swarmkit).
  */
 export function decideRestart(question: RestartQuestion): RestartDecision {
   const { policy, endedAs } = question;
@@ -35,7 +35,7 @@ export function decideRestart(question: RestartQuestion): RestartDecision {
     return { restart: false, reason: 'the task completed' };
   }
   const counted = policy.windowMs > 0
-    ? question.restartsAtMs.filter((atMs) => atMs > question.nowMs - policy.windowMs)
+    ? question.restartsAtMs.filter((atMs) => atMs > question.endedAtMs - policy.windowMs)
     : question.restartsAtMs;
   if (policy.maxAttempts > 0 && counted.length >= policy.maxAttempts) {
     const within = policy.windowMs > 0 ? ` within ${policy.windowMs} ms` : '';

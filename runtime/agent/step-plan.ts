@@ -85,7 +85,6 @@ function planLocalRestart(task: TaskRecord, nowMs: number): Step {
     endedAs: task.state,
     endedAtMs: task.endedAtMs ?? nowMs,
     restartsAtMs: task.restartsAtMs,
-    nowMs,
   });
   if (!decision.restart) return none;
   // The old container goes first: its id is reused, and its rootfs is rebuilt fresh.
