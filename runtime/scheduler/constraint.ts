@@ -4,7 +4,7 @@
 // and architectures are case-insensitive anyway, and a stack file written for
 // Swarm must place the same way here). A node without the label never equals
 // the value: `==` fails and `!=` holds.
-import type { PlacementConstraint } from '../store/services.js';
+import type { PlacementConstraint, ServiceSpec } from '../store/services.js';
 import { SchedulerError, SchedulerErrorCode } from './errors.js';
 import { nodeFieldReader, normalizeArch, type NodeFieldReader } from './node-field.js';
 import type { NodeRecord } from '../store/state.js';
@@ -91,4 +91,18 @@ function matcher(constraint: PlacementConstraint, reader: NodeFieldReader): (nod
     const same = actual !== undefined && actual.toLowerCase() === wanted;
     return same === equal;
   };
+}
+
+/**
+ * Whether a node satisfies every placement constraint of a spec: the same
+ * answer as the scheduler's constraints filter. The orchestrator uses it to
+ * choose which nodes a global service runs on. A spec with an invalid
+ * constraint matches no node, just as schedule() leaves its tasks pending.
+ */
+export function matchesConstraints(spec: ServiceSpec, node: NodeRecord): boolean {
+  for (const source of spec.placement.constraints) {
+    const compiled = compileConstraint(source);
+    if (compiled instanceof SchedulerError || !compiled.matches(node)) return false;
+  }
+  return true;
 }

@@ -2,7 +2,7 @@
 // (rebalance), and the spec checks the control API runs on the way in.
 export { schedule } from './schedule.js';
 export { rebalance, type RebalanceInput, type Move } from './rebalance.js';
-export { parseConstraint, formatConstraint } from './constraint.js';
+export { parseConstraint, formatConstraint, matchesConstraints } from './constraint.js';
 export { validatePlacement } from './requirements.js';
 export { normalizeArch } from './node-field.js';
 export { SchedulerError, SchedulerErrorCode } from './errors.js';

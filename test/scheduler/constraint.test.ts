@@ -1,9 +1,9 @@
 // Placement constraints as text and as specs: parsing, refusals with the fix, and what matches.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatConstraint, parseConstraint, SchedulerError, SchedulerErrorCode, validatePlacement } from '../../runtime/scheduler/index.js';
+import { formatConstraint, matchesConstraints, parseConstraint, schedule, SchedulerError, SchedulerErrorCode, validatePlacement } from '../../runtime/scheduler/index.js';
 import { compileConstraint } from '../../runtime/scheduler/constraint.js';
-import { node, service } from './fixtures.js';
+import { node, perNode, replicas, service } from './fixtures.js';
 
 function refusal(run: () => unknown): SchedulerError {
   try {
@@ -88,6 +88,17 @@ test('validatePlacement refuses a spec the scheduler could never place and accep
     assert.is(error.code, code, field);
     assert.is(error.field, field);
   }
+});
+
+test('matchesConstraints gives the orchestrator the answer of the scheduler\'s constraints filter', () => {
+  // Proves global services pick the same nodes schedule() would accept, and an invalid constraint matches nothing.
+  const nodes = [node('a', { labels: { zone: 'b' } }), node('b', { labels: { zone: 'c' } }), node('c')];
+  const spec = service('agent', (s) => { s.placement.constraints = [parseConstraint('node.labels.zone!=c')]; });
+  assert.equal(nodes.filter((entry) => matchesConstraints(spec, entry.node)).map((entry) => entry.node.id), ['a', 'c']);
+  const perNodeCap = service('agent', (s) => { s.placement.constraints = spec.placement.constraints; s.placement.maxReplicasPerNode = 1; });
+  assert.equal(Object.keys(perNode(schedule({ nodes, placed: [], pending: replicas('agent', perNodeCap, 3) }))), ['a', 'c']);
+  const broken = service('agent', (s) => { s.placement.constraints = [{ field: 'node.nope', operator: '==', value: 'x' }]; });
+  assert.not.ok(nodes.some((entry) => matchesConstraints(broken, entry.node)));
 });
 
 test.run();
