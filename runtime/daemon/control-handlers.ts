@@ -66,10 +66,52 @@ const leaderOperations: Record<string, NodeOperation> = {
   'node.demote': async (manager, request: { ref: string }) => roleChange(manager, request.ref, 'worker'),
 };
 
+/**
+ * Promote: the store gives the node a new Raft id, then Raft adds it as a
+ * learner (promoted to voter once caught up). Demote: the store records the
+ * new role (the store refuses the last manager), then Raft removes the member.
+ * The node itself notices the change and swaps its certificate and runtime.
+ */
 async function roleChange(manager: ManagerRuntime, reference: string, role: 'manager' | 'worker'): Promise<{ id: string }> {
   const node = resolveNode(manager.state, reference, manager.identity.nodeId);
   if (node.role === role) return { id: node.id };
-  throw new EdgeError('EDGE_CLI_UNSUPPORTED', `changing ${node.hostname} to ${role} needs a certificate re-issue, which this edged does not do yet: join that board again with the ${role} token`);
+  if (role === 'manager') {
+    const { raftId } = (await manager.write({ op: 'node.role', id: node.id, role })) as { raftId: number };
+    await manager.raft.addMember(raftId);
+    return { id: node.id };
+  }
+  if (node.id === manager.identity.nodeId && managers(manager.state as ClusterState).length > 1) {
+    // The leader cannot remove itself from Raft: hand over, then let the new leader do it.
+    await handOverIfDemotingLeader(manager, node.id);
+    return (await manager.onLeader('node.demote', { ref: node.id }, () => Promise.reject(new EdgeError('EDGE_NODE_DEMOTE_LEADER', 'leadership did not move: retry', { retryable: true })))) as { id: string };
+  }
+  const raftId = node.raftId;
+  await manager.write({ op: 'node.role', id: node.id, role });
+  if (raftId !== 0) {
+    // Let the member receive its own demotion before it stops getting entries.
+    const written = manager.raft.core.commitIndex;
+    const started = Date.now();
+    while (Date.now() - started < 3000 && (manager.raft.status().progress.find((member) => member.id === raftId)?.match ?? written) < written) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await manager.raft.removeMember(raftId);
+  }
+  return { id: node.id };
+}
+
+/** Demoting the current leader: move leadership away first, so the new leader can do it. */
+async function handOverIfDemotingLeader(manager: ManagerRuntime, reference: string): Promise<void> {
+  const node = resolveNode(manager.state, reference, manager.identity.nodeId);
+  if (node.role !== 'manager' || node.id !== manager.leaderNodeId() || !manager.raft.isLeader) return;
+  // The last manager: nothing to hand over to; the store refuses the demotion with its reason.
+  if (managers(manager.state as ClusterState).length < 2) return;
+  manager.raft.transferLeadership();
+  const started = Date.now();
+  while (manager.raft.isLeader || manager.raft.leader === 0) {
+    if (Date.now() - started > 5000) throw new EdgeError('EDGE_NODE_DEMOTE_LEADER', 'leadership could not be handed over (are the other managers up?): retry later', { retryable: true });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Called for every manager runtime when it starts. */
@@ -154,6 +196,7 @@ export function registerControlHandlers(router: Router, daemon: Daemon): void {
   for (const [method, operation] of Object.entries(leaderOperations)) {
     router.handle(method, async (body) => {
       const manager = requireManager(daemon);
+      if (method === 'node.demote') await handOverIfDemotingLeader(manager, (body as { ref: string }).ref);
       const { id } = (await manager.onLeader(method, body, () => operation(manager, body))) as { id: string };
       if (method === 'node.rm') return { id };
       return { node: await viewAfterWrite(manager, id) };

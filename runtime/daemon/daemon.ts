@@ -50,10 +50,10 @@ function platformFacts(config: DaemonConfig, log: (line: string) => void): NodeC
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;
   try {
     const board = detectHostBoard();
-    return { os: 'linux', arch, board: config.board || board.board, memoryBytes: board.memoryBytes, cores: board.cores, hostname: config.hostname || osHostname() };
+    return { os: 'linux', arch, board: config.board || board.board, memoryBytes: board.memoryBytes, allocatableBytes: board.allocatableMemoryBytes, cores: board.cores, hostname: config.hostname || osHostname() };
   } catch (error) {
     log(`board detection failed (${(error as Error).message}); using generic facts`);
-    return { os: process.platform, arch, board: config.board || 'unknown', memoryBytes: 0, cores: 1, hostname: config.hostname || osHostname() };
+    return { os: process.platform, arch, board: config.board || 'unknown', memoryBytes: 0, allocatableBytes: 0, cores: 1, hostname: config.hostname || osHostname() };
   }
 }
 
@@ -154,13 +154,69 @@ export class Daemon {
     if (identity.role === 'manager') {
       this.manager = await ManagerRuntime.start({ context: this.context, identity, credentials, bootstrap, seedManagers: managers });
       installLeaderOperations(this.manager);
+      this.manager.onOwnRoleChange((role) => void this.switchRole(role));
     } else {
       const known = managers.length > 0 ? managers : this.savedManagers();
       this.worker = await WorkerRuntime.start(this.context, identity, credentials, known);
+      this.worker.onOwnRoleChange((role) => void this.switchRole(role));
     }
     this.state = 'active';
     this.stateMessage = `${identity.role} of cluster ${identity.clusterId}`;
     if (identity.role === 'manager') this.advertise(identity, credentials.caBundlePem);
+  }
+
+  private switching = false;
+
+  /**
+   * Promote or demote, seen from the node: get a certificate for the new role,
+   * keep it, and restart the runtime in that role. A worker asks a manager
+   * over its session; a manager signs its own (the CA key is in its store).
+   */
+  async switchRole(role: 'manager' | 'worker'): Promise<void> {
+    const identity = this.identity;
+    if (!identity || identity.role === role || this.switching || this.stopping) return;
+    this.switching = true;
+    try {
+      const host = identity.addr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+      const { keyPem, csrPem } = await createNodeKeyAndRequest({ hostname: this.context.platform.hostname, addresses: [host] });
+      let answer: { certPem: string; caPem: string; role: 'manager' | 'worker'; raftId: number; managers: ManagerAddress[] };
+      if (this.manager) {
+        // Keep voting until Raft has removed this member: leaving first could strand a two-manager cluster.
+        const manager = this.manager;
+        const started = Date.now();
+        const stillMember = (): boolean => {
+          const status = manager.raft.status();
+          return status.voters.includes(identity.raftId) || status.learners.includes(identity.raftId);
+        };
+        if (stillMember()) this.context.log(`demoted: waiting for Raft to remove this member (raft id ${identity.raftId})`);
+        while (stillMember() && Date.now() - started < 15_000) await new Promise((resolve) => setTimeout(resolve, 100));
+        answer = await manager.renew(identity.nodeId, csrPem);
+      } else {
+        const link = this.worker?.sessionLink();
+        if (!link) throw new EdgeError('EDGE_LINK_UNREACHABLE', 'no session with a manager', { retryable: true });
+        answer = (await link.request('cluster.renew', { csrPem }, { timeoutMs: 15_000 })) as typeof answer;
+      }
+      if (answer.role !== role) return;
+      const credentials: NodeCredentials = { keyPem, certPem: `${answer.certPem.trimEnd()}\n${answer.caPem.trimEnd()}\n`, caBundlePem: answer.caPem };
+      const next: NodeIdentity = { ...identity, role, raftId: answer.raftId };
+      await new NodeCredentialsStore(this.dataDir).save(credentials);
+      await saveIdentity(this.dataDir, next);
+      await this.saveManagers(answer.managers);
+      await this.advertiser?.stop();
+      this.advertiser = undefined;
+      await this.manager?.stop();
+      await this.worker?.stop();
+      this.manager = undefined;
+      this.worker = undefined;
+      // A demoted manager's Raft log belongs to a membership it left; a promoted one starts empty and learns from the leader.
+      rmSync(join(this.dataDir, 'raft'), { recursive: true, force: true });
+      await this.activate(next, credentials, false, answer.managers.filter((manager) => manager.nodeId !== identity.nodeId));
+      this.context.log(`this node is now a ${role}${role === 'manager' ? ` (raft id ${answer.raftId})` : ''}`);
+    } catch (error) {
+      this.context.log(`could not become ${role} yet: ${(error as Error).message}; retrying at the next session refresh`);
+    } finally {
+      this.switching = false;
+    }
   }
 
   /** Managers announce themselves on the LAN so boards with a token find them (a hint: joiners verify the CA). */
@@ -235,7 +291,7 @@ export class Daemon {
         id: nodeId, hostname: this.context.platform.hostname, role: 'manager', raftId: 1, addr: this.context.advertiseAddr,
         labels: { ...this.options.config.labels }, availability: 'active', status: 'ready', statusMessage: 'cluster created', statusChangedAtMs: nowMs,
         certSerials: [serial], platform: { os: this.context.platform.os, arch: this.context.platform.arch }, board: this.context.platform.board,
-        memoryBytes: this.context.platform.memoryBytes, cores: this.context.platform.cores, joinedAtMs: nowMs,
+        memoryBytes: this.context.platform.memoryBytes, allocatableBytes: this.context.platform.allocatableBytes, cores: this.context.platform.cores, joinedAtMs: nowMs,
       },
     });
     // Only now is the node a member: a crash before this line leaves it inactive, and init can run again.

@@ -82,14 +82,14 @@ export class GossipDriver {
   private flush(): void {
     while (this.node.hasReady()) {
       const ready = this.node.ready();
-      for (const outbound of ready.messages) this.send(outbound.address, outbound.message);
+      for (const outbound of ready.messages) this.send(outbound.to ?? undefined, outbound.address, outbound.message);
       for (const event of ready.events) this.options.onEvent?.(event);
       this.node.advance();
     }
   }
 
   /** A message to an address whose link is still being dialed waits for it briefly; after that it is lost, as on a lossy network. */
-  private send(address: string, message: GossipMessage): void {
+  private send(nodeId: string | undefined, address: string, message: GossipMessage): void {
     const peers = this.options.network.peers;
     const deliver = (link: { notify(topic: string, body: unknown): void }): void => {
       try {
@@ -98,7 +98,7 @@ export class GossipDriver {
         if (!(error instanceof EdgeError)) throw error;
       }
     };
-    const open = peers.open(address);
+    const open = this.options.network.linkTo(nodeId, address);
     if (open) {
       deliver(open);
       return;

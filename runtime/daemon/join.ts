@@ -81,6 +81,7 @@ async function joinThrough(context: NodeContext, address: string, token: string)
         platform: { os: context.platform.os, arch: context.platform.arch },
         board: context.platform.board,
         memoryBytes: context.platform.memoryBytes,
+        allocatableBytes: context.platform.allocatableBytes,
         cores: context.platform.cores,
       },
       { timeoutMs: 20_000 },

@@ -43,6 +43,7 @@ export interface JoinRequest {
   platform: { os: string; arch: string };
   board: string;
   memoryBytes: number;
+  allocatableBytes?: number;
   cores: number;
 }
 
@@ -130,6 +131,7 @@ export class ManagerRuntime {
       }
     });
     router.handle('cluster.session', (body, { peer }) => this.openSession(peer, body as { addr: string }));
+    router.handle('cluster.renew', (body, { peer }) => this.renew(peer.nodeId, (body as { csrPem: string }).csrPem));
     router.handle('cluster.forward', (body) => this.runForwarded(body as { method: string; body: unknown; expiresAtMs: number }));
     this.store.onChange((state) => this.followState(state));
     await this.network.listen();
@@ -209,7 +211,7 @@ export class ManagerRuntime {
   private sendRaft(message: Message): void {
     const address = this.addressOfRaftId(message.to);
     if (!address) return;
-    const link = this.network.peers.open(address);
+    const link = this.network.linkTo(nodeByRaftId(this.store.state, message.to)?.id ?? this.seeds.get(message.to)?.nodeId, address);
     if (!link) return; // being dialed; Raft retries on its own schedule
     try {
       link.notify('raft.message', raftBodyOf(message));
@@ -304,10 +306,40 @@ export class ManagerRuntime {
     const leader = this.leaderNodeId();
     return {
       clusterId: this.store.state.clusterId,
+      role: node?.role ?? 'worker',
       ...(leader ? { leader } : {}),
       managers: this.managerAddresses(),
       clusterTimeMs: Math.max(0, Math.floor(nowMs)),
     };
+  }
+
+  /**
+   * A fresh certificate for a member, with the role the store gives it. Any
+   * manager can sign (the CA key is in the store); the new serial is recorded
+   * through the leader.
+   */
+  async renew(nodeId: string, csrPem: string): Promise<{ certPem: string; caPem: string; role: 'manager' | 'worker'; raftId: number; managers: ManagerAddress[] }> {
+    const state = this.store.state;
+    const node = state.nodes[nodeId];
+    if (!node) throw new EdgeError('EDGE_NODE_NOT_FOUND', `node ${nodeId} is not a member (removed?): join again with a token`);
+    const ca = await CertificateAuthority.fromPem(state.ca, this.context.time);
+    const certPem = await ca.issueNodeCertificate({ csrPem, nodeId, role: node.role });
+    const serial = new X509Certificate(certPem).serialNumber.toLowerCase();
+    await this.write({ op: 'node.cert', id: nodeId, serial });
+    return { certPem, caPem: state.ca.certPem, role: node.role, raftId: node.raftId, managers: this.managerAddresses() };
+  }
+
+  /** Watches for this node's own demotion in the store. */
+  onOwnRoleChange(listener: (role: 'manager' | 'worker') => void): void {
+    // React to a transition seen in this store, not to a state: a promoted
+    // manager replaying the log first sees its old worker record.
+    let seen: 'manager' | 'worker' | undefined;
+    this.store.onChange((state) => {
+      const role = state.nodes[this.identity.nodeId]?.role;
+      if (role === undefined) return;
+      if (seen === 'manager' && role === 'worker' && this.identity.role === 'manager') listener(role);
+      seen = role;
+    });
   }
 
   // ---- joining ----------------------------------------------------------
@@ -341,6 +373,7 @@ export class ManagerRuntime {
       platform: request.platform,
       board: request.board,
       memoryBytes: request.memoryBytes,
+      allocatableBytes: request.allocatableBytes ?? request.memoryBytes,
       cores: request.cores,
       joinedAtMs: nowMs,
     };

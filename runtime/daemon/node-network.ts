@@ -47,6 +47,18 @@ export class NodeNetwork {
     this.peers = new PeerLinks((address) => this.dial(address), context.rng, context.log);
   }
 
+  /**
+   * An open link to a node: the one this node dialed, else one the node
+   * dialed to us. Either carries messages both ways, so a peer that just
+   * restarted its listener is still reachable through its own link.
+   */
+  linkTo(nodeId: string | undefined, address: string): Link | undefined {
+    const dialed = this.peers.open(address);
+    if (dialed || nodeId === undefined) return dialed;
+    for (const link of this.server.links) if (link.isOpen && link.peer.nodeId === nodeId) return link;
+    return undefined;
+  }
+
   async listen(): Promise<{ host: string; port: number }> {
     return this.server.listen();
   }

@@ -1,6 +1,7 @@
 // Who may send what on the links of a node (see transport/authorization.ts).
 import { MessagePolicy } from '../transport/authorization.js';
 import { controlMethods } from '../wire/messages/control.js';
+import { serviceMethods } from '../wire/messages/services.js';
 
 /** Messages between nodes: roles come from the peer's certificate. */
 export function nodePolicy(): MessagePolicy {
@@ -22,6 +23,6 @@ export function nodePolicy(): MessagePolicy {
 /** The control socket: only edgectl (root, through the socket's file mode) talks there. */
 export function controlPolicy(): MessagePolicy {
   const policy = new MessagePolicy();
-  for (const method of controlMethods) policy.allow(method.method, ['control']);
+  for (const method of [...controlMethods, ...serviceMethods]) policy.allow(method.method, ['control']);
   return policy;
 }

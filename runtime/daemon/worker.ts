@@ -10,8 +10,12 @@ import type { NodeIdentity } from './identity.js';
 import { GossipDriver } from './gossip-driver.js';
 import { NodeNetwork } from './node-network.js';
 
+/** How often a worker refreshes its session (managers list, role, cluster time). */
+export const sessionPollMs = 3000;
+
 export interface SessionAnswer {
   clusterId: string;
+  role: 'manager' | 'worker';
   leader?: string;
   managers: ManagerAddress[];
   clusterTimeMs: number;
@@ -25,6 +29,8 @@ export class WorkerRuntime {
   gossip!: GossipDriver;
   leaderNodeId = '';
   connectedTo = '';
+  private pollTimer: ReturnType<typeof setInterval> | undefined;
+  private roleListener: ((role: 'manager' | 'worker') => void) | undefined;
 
   private constructor(private readonly context: NodeContext, readonly identity: NodeIdentity, credentials: NodeCredentials, managers: ManagerAddress[]) {
     this.managers = managers;
@@ -43,6 +49,11 @@ export class WorkerRuntime {
       onLink: (link) => void runtime.openSession(link),
       onRetry: (error, delayMs) => context.log(`no session with a manager (${error.message}); retrying in ${delayMs} ms`),
     });
+    // The session is also how a worker hears of its promotion and of new managers.
+    runtime.pollTimer = setInterval(() => {
+      const link = runtime.session?.current;
+      if (link) void runtime.openSession(link);
+    }, sessionPollMs);
     return runtime;
   }
 
@@ -60,7 +71,13 @@ export class WorkerRuntime {
     await this.gossip.leave();
   }
 
+  /** Called when the store says this node is now a manager (promote). */
+  onOwnRoleChange(listener: (role: 'manager' | 'worker') => void): void {
+    this.roleListener = listener;
+  }
+
   async stop(): Promise<void> {
+    clearInterval(this.pollTimer);
     this.gossip?.stop();
     this.session?.stop();
     await this.network.stop();
@@ -73,6 +90,8 @@ export class WorkerRuntime {
     return this.network.dial(manager.addr);
   }
 
+  private announced = false;
+
   private async openSession(link: Link): Promise<void> {
     try {
       const answer = (await link.request('cluster.session', { addr: this.identity.addr })) as SessionAnswer;
@@ -80,7 +99,9 @@ export class WorkerRuntime {
       this.leaderNodeId = answer.leader ?? '';
       this.connectedTo = link.peer.nodeId;
       this.context.time.learnClusterTime(answer.clusterTimeMs, link.rttMs || 0);
-      this.context.log(`session open with manager ${link.peer.nodeId}; ${answer.managers.length} manager(s) known`);
+      if (this.connectedTo !== link.peer.nodeId || !this.announced) this.context.log(`session open with manager ${link.peer.nodeId}; ${answer.managers.length} manager(s) known`);
+      this.announced = true;
+      if (answer.role !== this.identity.role) this.roleListener?.(answer.role);
     } catch (error) {
       this.context.log(`session with ${link.peer.nodeId} failed: ${(error as Error).message}`);
       link.close('session failed');

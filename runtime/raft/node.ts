@@ -4,7 +4,8 @@
 // handled one at a time; what arrives meanwhile waits for the next one.
 import { EdgeError } from '../common/errors.js';
 import type { Rng } from '../common/rng.js';
-import { RaftCore, isRaftError, type Message, type RaftConfig, type RaftStatus, type Ready } from './core/index.js';
+import { RaftCore, decodeConfChange, describeConfChange, isRaftError, type Message, type RaftConfig, type RaftStatus, type Ready } from './core/index.js';
+import { EntryType } from './types.js';
 import type { DurableStorage, NodeId, RecoveredState } from './types.js';
 
 export interface StateMachine {
@@ -223,6 +224,7 @@ export class RaftNode {
       this.appliedIndex = ready.snapshot.meta.index;
     }
     for (const entry of ready.committedEntries) {
+      if (entry.type === EntryType.ConfChange && entry.data.byteLength > 0) this.options.log(`raft: membership change committed at ${entry.index}: ${describeConfChange(decodeConfChange(entry.data))}`);
       const result = stateMachine.apply(entry);
       this.appliedIndex = entry.index;
       const waiter = this.proposals.get(entry.index);

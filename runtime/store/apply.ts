@@ -3,6 +3,7 @@
 // (a node that is gone, a label over the limits) changes nothing and yields
 // an error result for whoever proposed it; it never throws.
 import type { Command } from './commands.js';
+import { applyServiceCommand } from './service-apply.js';
 import { storeLimits, type ClusterState, type NodeRecord } from './state.js';
 
 export type ApplyResult = { ok: true; value?: unknown } | { ok: false; code: string; message: string };
@@ -112,6 +113,19 @@ export function applyCommand(state: ClusterState, command: Command): ApplyResult
     case 'tokens.set':
       state.tokens = command.tokens;
       return ok();
+    case 'service.create':
+    case 'service.update':
+    case 'service.status':
+    case 'service.remove':
+    case 'task.create':
+    case 'task.update':
+    case 'task.remove':
+      return applyServiceCommand(state, command);
+    case 'batch': {
+      if (command.commands.length > storeLimits.batchCommandsMax) return refused('EDGE_STORE_BATCH_TOO_LARGE', `a batch holds at most ${storeLimits.batchCommandsMax} commands`);
+      const results = command.commands.map((inner) => (inner.op === 'batch' || inner.op === 'cluster.init' ? refused('EDGE_STORE_BAD_BATCH', `${inner.op} cannot be batched`) : applyCommand(state, inner)));
+      return ok(results);
+    }
     default:
       return refused('EDGE_STORE_UNKNOWN_COMMAND', `unknown command ${(command as { op: string }).op}: is a newer manager in the cluster?`);
   }

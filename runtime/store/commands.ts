@@ -3,6 +3,7 @@
 // manager applying it computes the same state.
 import { decodeCbor, encodeCbor } from '../wire/codec.js';
 import type { JoinTokenRegistryState } from '../pki/join-token-registry.js';
+import type { ServiceRecord, ServiceSpec, TaskRecord } from './services.js';
 import type { Availability, NodeRecord, NodeRoleName, NodeStatus } from './state.js';
 
 export type Command =
@@ -24,7 +25,20 @@ export type Command =
   | { op: 'node.cert'; id: string; serial: string }
   /** Forget a node and refuse its certificates from now on. */
   | { op: 'node.remove'; id: string }
-  | { op: 'tokens.set'; tokens: JoinTokenRegistryState };
+  | { op: 'tokens.set'; tokens: JoinTokenRegistryState }
+  | { op: 'service.create'; service: ServiceRecord }
+  /** A new spec (an update), or the previous one back (`rollback`). */
+  | { op: 'service.update'; id: string; spec: ServiceSpec; rollback: boolean; atMs: number }
+  | { op: 'service.status'; id: string; status: ServiceRecord['updateStatus'] }
+  | { op: 'service.remove'; id: string }
+  | { op: 'task.create'; task: TaskRecord }
+  | { op: 'task.update'; id: string; change: TaskChange; atMs: number }
+  | { op: 'task.remove'; id: string }
+  /** Several commands in one entry (the orchestrator's actions of one pass); each applies or is refused on its own. */
+  | { op: 'batch'; commands: Command[] };
+
+/** The fields of a task the orchestrator, scheduler or agent may change. */
+export type TaskChange = Partial<Pick<TaskRecord, 'nodeId' | 'state' | 'desiredState' | 'message' | 'error' | 'exitCode' | 'containerId' | 'restartCount'>>;
 
 export type CommandOp = Command['op'];
 

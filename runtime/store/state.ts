@@ -2,6 +2,7 @@
 // it is built only by applying committed Raft entries in order. Plain data
 // (no classes, no Maps) so a snapshot is one CBOR encoding of it.
 import type { JoinTokenRegistryState } from '../pki/join-token-registry.js';
+import type { ServiceRecord, TaskRecord } from './services.js';
 
 export type NodeRoleName = 'manager' | 'worker';
 export type Availability = 'active' | 'pause' | 'drain';
@@ -29,6 +30,8 @@ export interface NodeRecord {
   /** Board profile id, memory and cores as the node reported them at join. */
   board: string;
   memoryBytes: number;
+  /** What the scheduler may reserve for tasks: board memory − OS reserve − agent budget. */
+  allocatableBytes: number;
   cores: number;
   joinedAtMs: number;
 }
@@ -42,6 +45,8 @@ export interface ClusterState {
   nodes: Record<string, NodeRecord>;
   /** Removed nodes: their ids and serials are refused on every link. */
   denied: { nodeIds: string[]; serials: string[] };
+  services: Record<string, ServiceRecord>;
+  tasks: Record<string, TaskRecord>;
   /** Next Raft id to hand to a new manager; ids are never reused. */
   nextRaftId: number;
   /** Index of the last applied entry. */
@@ -56,6 +61,9 @@ export const storeLimits = {
   labelValueCharsMax: 255,
   certSerialsPerNodeMax: 4,
   deniedMax: 100_000,
+  servicesMax: 1000,
+  tasksMax: 100_000,
+  batchCommandsMax: 1000,
   hostnameCharsMax: 253,
 } as const;
 
@@ -67,6 +75,8 @@ export function emptyState(): ClusterState {
     tokens: { worker: { secretSha256Hex: '', createdAtMs: 0 }, manager: { secretSha256Hex: '', createdAtMs: 0 } },
     nodes: {},
     denied: { nodeIds: [], serials: [] },
+    services: {},
+    tasks: {},
     nextRaftId: 1,
     appliedIndex: 0,
   };

@@ -25,7 +25,7 @@ interface Replica {
 function nodeRecord(id: string, role: 'manager' | 'worker'): NodeRecord {
   return {
     id, hostname: id, role, raftId: 0, addr: '10.0.0.1:4270', labels: {}, availability: 'active', status: 'ready', statusMessage: '',
-    statusChangedAtMs: 1, certSerials: [], platform: { os: 'linux', arch: 'arm64' }, board: 'pi4b', memoryBytes: 4e9, cores: 4, joinedAtMs: 1,
+    statusChangedAtMs: 1, certSerials: [], platform: { os: 'linux', arch: 'arm64' }, board: 'pi4b', memoryBytes: 4e9, allocatableBytes: 3e9, cores: 4, joinedAtMs: 1,
   };
 }
 

@@ -24,6 +24,7 @@ export const joinMethod = defineMethod({
     platform: object({ os: string({ maxBytes: 32 }), arch: string({ maxBytes: 32 }) }),
     board: string({ maxBytes: 64 }),
     memoryBytes: uint(),
+    allocatableBytes: optional(uint()),
     cores: uint({ max: 4096 }),
     /** Set when the node already has an id (a re-join after its certificate was lost). */
     previousNodeId: optional(nodeId),
@@ -46,6 +47,8 @@ export const sessionMethod = defineMethod({
   request: object({ addr: address }),
   response: object({
     clusterId: string({ minBytes: 1, maxBytes: 64 }),
+    /** The node's role as the store has it: a change means promote/demote happened. */
+    role: oneOf('manager', 'worker'),
     leader: optional(nodeId),
     managers: array(managerAddress, { maxItems: 64 }),
     clusterTimeMs: uint(),
@@ -60,11 +63,11 @@ export const forwardMethod = defineMethod({
   response: object({ body: any() }),
 });
 
-/** A manager pulls a member into Raft after its join (learner, then voter once caught up). */
+/** A node asks for a fresh certificate (renewal, or a new role after promote/demote); the role comes from the store. */
 export const renewMethod = defineMethod({
   method: 'cluster.renew',
   request: object({ csrPem: pem }),
-  response: object({ certPem: pem, caPem: pem }),
+  response: object({ certPem: pem, caPem: pem, role: oneOf('manager', 'worker'), raftId: uint(), managers: array(managerAddress, { maxItems: 64 }) }),
 });
 
 /** A node that leaves on purpose says so, so it is shown as left rather than down. */

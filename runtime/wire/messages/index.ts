@@ -9,5 +9,6 @@ import { control } from './control.js';
 import { dispatcher } from './dispatcher.js';
 import { link } from './link.js';
 import { raft } from './raft.js';
+import { services } from './services.js';
 
-export const wireVocabulary = createVocabulary([link, cluster, control, raft, dispatcher]);
+export const wireVocabulary = createVocabulary([link, cluster, control, raft, dispatcher, services]);
