@@ -17,7 +17,7 @@ import { formatPort, parsePublishFlag, publishedKey } from './ports.js';
 import { attempt, ProblemList } from './problem-list.js';
 import { applyMode, serviceModes } from './service-defaults.js';
 import {
-  applyFlagUses, finishFlags, newFlagState, parseChoice, sharedFlagDefinitions, sharedFlagSetters, sharedUnsupportedFlags, type FlagSetter,
+  applyFlagUses, finishFlags, newFlagState, parseChoice, sharedFlagDefinitions, sharedFlagSetters, sharedUnsupportedFlags, sharedUnsupportedSwitches, type FlagSetter,
 } from './service-flags.js';
 import { reportSpecProblems } from './spec-problems.js';
 
@@ -65,6 +65,7 @@ export const createFlagTable: FlagTable = {
     repeatable('mount'),
   ],
   unsupported: sharedUnsupportedFlags,
+  unsupportedSwitches: sharedUnsupportedSwitches,
   interspersed: false,
 };
 

@@ -2,7 +2,7 @@
  * Durations as Compose files and Docker flags write them: Go's syntax, a
  * sequence of number+unit ("1m30s", "1.5s", "500ms", "2h"), or a bare "0".
  * Specs count whole milliseconds, so anything finer is refused rather than
- * rounded: "1500us" is fine, "1001us" is not.
+ * rounded: "2000us" is fine, "1500us" is not.
  */
 import { SpecError } from './errors.js';
 import { durationMsMax } from './limits.js';

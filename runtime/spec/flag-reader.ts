@@ -23,7 +23,7 @@ export interface FlagUse {
   /** Long name without dashes. */
   name: string;
   value: string;
-  /** 0-based index in argv, for messages. */
+  /** 0-based index in argv of the flag itself (its value may be the next argument). */
   index: number;
 }
 
@@ -36,6 +36,8 @@ export interface FlagTable {
   definitions: readonly FlagDefinition[];
   /** Docker flags edgectl refuses → why, and what to do instead. */
   unsupported: Readonly<Record<string, string>>;
+  /** Unsupported flags that are switches; every other unsupported flag is taken to have a value, as in Docker. */
+  unsupportedSwitches: readonly string[];
   /** False: the first positional ends the flags (create: IMAGE then CMD…). True: flags may follow positionals. */
   interspersed: boolean;
 }
@@ -69,9 +71,13 @@ export function readFlags(argv: readonly string[], table: FlagTable, problems: P
     const definition = table.definitions.find((candidate) => candidate.name === parsed.name);
     if (definition === undefined) {
       reportUnknown(parsed.name, arg, index, table, problems);
-      index += 1;
+      // Skip the value the flag most likely has, so the rest of the line is still read as meant.
+      const next = argv[index + 1];
+      const skipValue = parsed.inlineValue === null && next !== undefined && !next.startsWith('-') && unknownTakesValue(parsed.name, table);
+      index += skipValue ? 2 : 1;
       continue;
     }
+    const flagIndex = index;
     let value = parsed.inlineValue;
     if (definition.takesValue && value === null) {
       if (index + 1 >= argv.length) {
@@ -83,15 +89,15 @@ export function readFlags(argv: readonly string[], table: FlagTable, problems: P
     }
     if (!definition.takesValue && value !== null && value !== 'true') {
       if (value !== 'false') {
-        problems.add({ code: 'EDGE_SPEC_BAD_VALUE', ...flagLocation(index), path: `--${definition.name}`, message: `--${definition.name} is a switch; give it without a value` });
+        problems.add({ code: 'EDGE_SPEC_BAD_VALUE', ...flagLocation(flagIndex), path: `--${definition.name}`, message: `--${definition.name} is a switch; give it without a value` });
       }
       index += 1;
       continue;
     }
     if (!definition.repeatable && seen.has(definition.name)) {
-      problems.add({ code: 'EDGE_SPEC_BAD_VALUE', ...flagLocation(index), path: `--${definition.name}`, message: `--${definition.name} is given more than once; give it once` });
+      problems.add({ code: 'EDGE_SPEC_BAD_VALUE', ...flagLocation(flagIndex), path: `--${definition.name}`, message: `--${definition.name} is given more than once; give it once` });
     } else {
-      uses.push({ name: definition.name, value: value ?? 'true', index });
+      uses.push({ name: definition.name, value: value ?? 'true', index: flagIndex });
     }
     seen.add(definition.name);
     index += 1;
@@ -110,6 +116,13 @@ function splitFlag(arg: string, table: FlagTable): { name: string; inlineValue: 
   const rest = arg.slice(2);
   const inlineValue = rest.length === 0 ? null : rest.startsWith('=') ? rest.slice(1) : rest;
   return { name: definition?.name ?? `-${letter}`, inlineValue };
+}
+
+/** Whether an unsupported or mistyped flag probably has a value: unsupported ones as Docker defines them, typos like their nearest flag. */
+function unknownTakesValue(name: string, table: FlagTable): boolean {
+  if (Object.hasOwn(table.unsupported, name)) return !table.unsupportedSwitches.includes(name);
+  const nearest = nearestKey(name, table.definitions.map((definition) => definition.name));
+  return table.definitions.find((definition) => definition.name === nearest)?.takesValue ?? false;
 }
 
 function reportUnknown(name: string, arg: string, index: number, table: FlagTable, problems: ProblemList): void {

@@ -42,12 +42,19 @@ export class ProblemList {
     return this.kept;
   }
 
-  /** Throws one SpecProblemsError holding everything collected (in line order), if anything was. */
+  /** Throws one SpecProblemsError holding everything collected (in line or argument order), if anything was. */
   throwIfAny(subject: string): void {
     if (this.count === 0) return;
-    const ordered = [...this.kept].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    const ordered = [...this.kept].sort((a, b) => position(a) - position(b));
     throw new SpecProblemsError(subject, ordered, this.count);
   }
+}
+
+/** Where a problem sorts: by line in a file, by argument number on a command line, unplaced ones last. */
+function position(problem: SpecProblem): number {
+  if (problem.line !== null) return problem.line;
+  const argument = /^argument (\d+)$/.exec(problem.where ?? '');
+  return argument === null ? Number.MAX_SAFE_INTEGER : Number(argument[1]);
 }
 
 /**

@@ -139,6 +139,9 @@ export const sharedUnsupportedFlags: Readonly<Record<string, string>> = {
   init: 'the image decides its init process',
 };
 
+/** The unsupported flags above that take no value. */
+export const sharedUnsupportedSwitches: readonly string[] = ['read-only', 'tty', 'init'];
+
 /** Runs each use's setter; a refused value becomes a problem at that argument. */
 export function applyFlagUses(uses: readonly FlagUse[], setters: Readonly<Record<string, FlagSetter>>, state: FlagState, problems: ProblemList): void {
   for (const use of uses) {

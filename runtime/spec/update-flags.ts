@@ -15,7 +15,7 @@ import { checkAbsolutePath, parseMountFlag } from './mounts.js';
 import { parsePortNumber, parseProtocol, parsePublishFlag, publishedKey } from './ports.js';
 import { ProblemList } from './problem-list.js';
 import {
-  applyFlagUses, finishFlags, newFlagState, sharedFlagDefinitions, sharedFlagSetters, sharedUnsupportedFlags, type FlagSetter,
+  applyFlagUses, finishFlags, newFlagState, sharedFlagDefinitions, sharedFlagSetters, sharedUnsupportedFlags, sharedUnsupportedSwitches, type FlagSetter,
 } from './service-flags.js';
 import { splitShellWords } from './shell-words.js';
 import { reportSpecProblems } from './spec-problems.js';
@@ -102,6 +102,7 @@ export const updateFlagTable: FlagTable = {
     publish: 'use --publish-add and --publish-rm',
     mount: 'use --mount-add and --mount-rm',
   },
+  unsupportedSwitches: [...sharedUnsupportedSwitches, 'force', 'rollback'],
   interspersed: true,
 };
 

@@ -48,7 +48,19 @@ export function checkServiceSpec(spec: unknown): SpecFieldProblem[] {
   checkHealthCheck(check, fields.healthCheck);
   checkPorts(check, fields.ports);
   checkMounts(check, fields.mounts);
+  checkPortsPerNode(check, fields);
   return check.problems;
+}
+
+/**
+ * Published ports are bound on the node itself (host mode), so two tasks of
+ * one service on one node would fight over them. Allowing several per node
+ * while publishing is a contradiction; 0 (no cap) leaves it to the scheduler.
+ */
+function checkPortsPerNode(check: FieldChecker, fields: Record<string, unknown>): void {
+  const perNode = (fields.placement as { maxReplicasPerNode?: unknown } | null | undefined)?.maxReplicasPerNode;
+  if (!Array.isArray(fields.ports) || fields.ports.length === 0 || typeof perNode !== 'number' || perNode <= 1) return;
+  check.add('EDGE_SPEC_BAD_VALUE', 'placement.maxReplicasPerNode', `is ${perNode}, but the service publishes ports on the node, which only one task per node can bind; set it to 1`);
 }
 
 function checkResources(check: FieldChecker, value: unknown): void {

@@ -8,7 +8,7 @@
  * both for shared settings). Each node visited counts against
  * yamlNodesVisitedMax, so aliases of aliases cannot blow up the walk.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Alias, type Document, type LineCounter, type Node, type YAMLMap } from 'yaml';
 import { SpecError, type SpecErrorCode } from './errors.js';
 import { explainKey, type KeyRules } from './key-rules.js';
 import { yamlNodesVisitedMax } from './limits.js';
@@ -22,6 +22,7 @@ export type YamlKind = 'map' | 'list' | 'string' | 'number' | 'boolean' | 'null'
 
 export class YamlSource {
   private visited = 0;
+  private readonly aliasTargets = new Map<Alias, Node | null>();
 
   constructor(
     readonly fileName: string,
@@ -38,7 +39,15 @@ export class YamlSource {
   resolve(node: unknown): Node | null {
     this.visited += 1;
     if (this.visited > yamlNodesVisitedMax) throw new YamlTooLarge();
-    if (isAlias(node)) return (node.resolve(this.document) as Node | undefined) ?? null;
+    if (isAlias(node)) {
+      // Alias.resolve searches the whole document; each alias is resolved once and remembered.
+      let target = this.aliasTargets.get(node);
+      if (target === undefined) {
+        target = (node.resolve(this.document) as Node | undefined) ?? null;
+        this.aliasTargets.set(node, target);
+      }
+      return target;
+    }
     return (node as Node | null | undefined) ?? null;
   }
 
