@@ -33,7 +33,7 @@ function fenceSlot(pass: Pass, service: ServiceRecord, slot: Slot): void {
   if (holder === undefined) return;
   const kept = predecessorOf(pass, holder, older);
   for (const task of older) {
-    if (task !== kept) pass.shutDown(task, `stale: slot already has newer task ${holder.id} (generation ${holder.generation} > ${task.generation})`);
+    if (task !== kept) pass.shutDown(task, `superseded: slot has newer task ${holder.id} (generation ${holder.generation} > ${task.generation})`);
   }
   if (kept === undefined) return;
   const stableAt = stableAtMs(holder, service.spec, updateConfigInEffect(service).monitorMs);

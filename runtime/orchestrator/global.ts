@@ -12,7 +12,7 @@ import type { ServiceRecord } from '../store/services.js';
 import type { NodeRecord } from '../store/state.js';
 import type { Pass } from './pass.js';
 import { isDoneJobSlot } from './replicated.js';
-import { nodeSlotKey } from './slots.js';
+import { isJobMode, nodeSlotKey } from './slots.js';
 
 export function shapeGlobal(pass: Pass): void {
   for (const service of pass.services()) {
@@ -26,7 +26,10 @@ function shapeService(pass: Pass, service: ServiceRecord): void {
   for (const slot of slots) {
     const reason = slot.slot > 0 ? 'the service is no longer replicated' : nodeLeaveReason(pass, service, slot.nodeId);
     if (reason === null) continue;
-    for (const task of slot.live) pass.shutDown(task, reason);
+    for (const task of slot.live) {
+      // A finished job task stays: it is the record that the job ran on that node, and it runs nothing.
+      if (!(isJobMode(service.spec.mode) && task.state === 'complete')) pass.shutDown(task, reason);
+    }
   }
   const byKey = new Map(slots.map((slot) => [slot.key, slot]));
   for (const node of pass.nodes()) {

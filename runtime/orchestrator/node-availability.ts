@@ -10,6 +10,9 @@
 //     elsewhere (stop-first, as in Swarm: drain frees the node now). This is
 //     a move, not a restart, so the restart policy and its counter are not
 //     involved.
+//   no longer matching the service's constraints (a label was removed, or
+//     the constraints changed): the same as drain, for that service only
+//     (Swarm's constraint enforcer).
 //   pause: nothing here; the node keeps its tasks and gets no new ones (the
 //     scheduler and the global stage skip it).
 //   unknown: nothing; the node may well be running its tasks, and replacing
@@ -26,8 +29,15 @@ export function handleNodeAvailability(pass: Pass): void {
     if (isTerminal(task.state) || task.nodeId === '') continue;
     const node = pass.node(task.nodeId);
     if (node === undefined || node.status === 'down') loseTask(pass, task, lostReason(task.nodeId, node));
-    else if (node.availability === 'drain' && isLive(task)) moveTask(pass, task, `node ${node.hostname} is drained`);
+    else if (isLive(task) && node.availability === 'drain') moveTask(pass, task, `node ${node.hostname} is drained`);
+    else if (isLive(task) && !matchesOwnService(pass, task, node)) moveTask(pass, task, `node ${node.hostname} no longer matches the placement constraints`);
   }
+}
+
+/** False when the node's labels (or the spec's constraints) changed so that the task's service may no longer run there. */
+function matchesOwnService(pass: Pass, task: TaskRecord, node: NodeRecord): boolean {
+  const service = pass.service(task.serviceId);
+  return service === undefined || pass.placer.matches(service.spec, node);
 }
 
 function lostReason(nodeId: string, node: NodeRecord | undefined): string {

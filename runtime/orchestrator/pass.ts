@@ -5,7 +5,7 @@
 import { assert } from '../common/assert.js';
 import type { ServiceRecord, TaskRecord } from '../store/services.js';
 import type { NodeRecord } from '../store/state.js';
-import type { Action } from './action.js';
+import type { Action, UpdateState } from './action.js';
 import { applyAction, type ServiceTaskMaps } from './apply.js';
 import type { OrchestratorConfig } from './config.js';
 import type { Placer } from './placer.js';
@@ -142,6 +142,13 @@ export class Pass {
   shutDown(task: TaskRecord, reason: string): void {
     const current = this.maps.tasks.get(task.id);
     if (current !== undefined && isLive(current)) this.emit({ kind: 'setDesiredState', taskId: task.id, desiredState: 'shutdown', reason });
+  }
+
+  /** Sets the service's update status unless it already reads exactly so. */
+  setUpdateStatus(service: ServiceRecord, state: UpdateState, message: string, startedAtMs: number): void {
+    const current = service.updateStatus;
+    if (current.state === state && current.message === message && current.startedAtMs === startedAtMs) return;
+    this.emit({ kind: 'setUpdateStatus', serviceId: service.id, state, message, startedAtMs });
   }
 
   /** A new task of the service's current spec in the given slot, with the next generation. */

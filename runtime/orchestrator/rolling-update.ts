@@ -19,6 +19,10 @@
 // continue ignores them. While rolling back, the spec's rollback config
 // (parallelism, order, …) applies instead of its update config.
 //
+// parallelism counts workers (see update-progress.ts). Outdated tasks that
+// are not running (pending, starting, ended) are replaced at once without a
+// worker: they serve nobody, so there is no capacity to protect.
+//
 // order stop-first shuts the old task down, then creates the new one;
 // start-first creates the new one beside the old, which keeps serving until
 // the new one is stable (see fencing.ts for the handover). A holder that is
@@ -56,10 +60,13 @@ function rollService(pass: Pass, service: ServiceRecord): void {
   }
   const workers = config.parallelism === 0 ? Math.max(1, progress.total) : config.parallelism;
   const free = Math.max(0, workers - progress.inFlight - progress.cooling);
-  for (const holder of progress.outdated.slice(0, free)) replaceOutdated(pass, service, holder, config, state);
+  // Outdated tasks that are not running serve nobody: replacing them costs no capacity, so no worker is needed.
+  const idle = progress.outdated.filter((holder) => holder.state !== 'running');
+  const serving = progress.outdated.filter((holder) => holder.state === 'running');
+  for (const holder of [...idle, ...serving.slice(0, free)]) replaceOutdated(pass, service, holder, config, state);
   const finished = progress.outdated.length + progress.blocked + progress.inFlight === 0;
-  if (finished) setStatus(pass, service, state === 'updating' ? 'completed' : 'rolled-back', state === 'updating' ? 'update completed' : 'rollback completed', startedAtMs);
-  else setStatus(pass, service, state, progressMessage(state, progress), startedAtMs);
+  if (finished) pass.setUpdateStatus(service, state === 'updating' ? 'completed' : 'rolled-back', state === 'updating' ? 'update completed' : 'rollback completed', startedAtMs);
+  else pass.setUpdateStatus(service, state, progressMessage(state, progress), startedAtMs);
 }
 
 function measure(pass: Pass, service: ServiceRecord, config: UpdateConfig, startedAtMs: number): UpdateProgress {
@@ -98,7 +105,7 @@ function reactToFailures(pass: Pass, service: ServiceRecord, state: UpdateState,
     return;
   }
   const noPrevious = state === 'updating' && config.failureAction === 'rollback' ? ' (no previous spec to roll back to)' : '';
-  setStatus(pass, service, 'paused', `${state === 'updating' ? 'update' : 'rollback'} paused${noPrevious}: ${summary}`, startedAtMs);
+  pass.setUpdateStatus(service, 'paused', `${state === 'updating' ? 'update' : 'rollback'} paused${noPrevious}: ${summary}`, startedAtMs);
 }
 
 function progressMessage(state: UpdateState, progress: UpdateProgress): string {
@@ -108,10 +115,4 @@ function progressMessage(state: UpdateState, progress: UpdateProgress): string {
     progress.blocked > 0 ? `${progress.blocked} waiting for their node` : '',
   ].filter((text) => text !== '');
   return `${verb} ${progress.updated}/${progress.total}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`;
-}
-
-function setStatus(pass: Pass, service: ServiceRecord, state: UpdateState, message: string, startedAtMs: number): void {
-  const current = service.updateStatus;
-  if (current.state === state && current.message === message && current.startedAtMs === startedAtMs) return;
-  pass.emit({ kind: 'setUpdateStatus', serviceId: service.id, state, message, startedAtMs });
 }

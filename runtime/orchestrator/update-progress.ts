@@ -17,7 +17,7 @@ import type { Slot } from './slots.js';
 export interface UpdateProgress {
   /** Slots with a holder. */
   readonly total: number;
-  /** Holders of an older spec version that can be replaced now, in the order to replace them. */
+  /** Holders of an older spec version that can be replaced now: ended first, then not yet running, then running. */
   readonly outdated: readonly TaskRecord[];
   /** Holders of an older version that cannot be replaced yet (a global task on a paused or unknown node). */
   readonly blocked: number;
