@@ -186,7 +186,8 @@ export class Daemon {
         const started = Date.now();
         const stillMember = (): boolean => {
           const status = manager.raft.status();
-          return status.voters.includes(identity.raftId) || status.learners.includes(identity.raftId);
+          // A removed member stops hearing from the leader and may never see its removal commit: losing the leader ends the wait too.
+          return (status.voters.includes(identity.raftId) || status.learners.includes(identity.raftId)) && status.leader !== 0;
         };
         if (stillMember()) this.context.log(`demoted: waiting for Raft to remove this member (raft id ${identity.raftId})`);
         while (stillMember() && Date.now() - started < 15_000) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -213,7 +214,8 @@ export class Daemon {
       await this.activate(next, credentials, false, answer.managers.filter((manager) => manager.nodeId !== identity.nodeId));
       this.context.log(`this node is now a ${role}${role === 'manager' ? ` (raft id ${answer.raftId})` : ''}`);
     } catch (error) {
-      this.context.log(`could not become ${role} yet: ${(error as Error).message}; retrying at the next session refresh`);
+      this.context.log(`could not become ${role} yet: ${(error as Error).message}; retrying in a few seconds`);
+      setTimeout(() => void this.switchRole(role), 3000).unref();
     } finally {
       this.switching = false;
     }
@@ -276,6 +278,7 @@ export class Daemon {
     const identity: NodeIdentity = { nodeId, clusterId, role: 'manager', raftId: 1, addr: this.context.advertiseAddr };
     const manager = await ManagerRuntime.start({ context: this.context, identity, credentials, bootstrap: true, seedManagers: [] });
     installLeaderOperations(manager);
+    manager.onOwnRoleChange((role) => void this.switchRole(role));
     this.manager = manager;
     this.advertise(identity, ca.certPem);
     const nowMs = Math.floor(this.context.time.nowMs());

@@ -208,11 +208,24 @@ export class ManagerRuntime {
     return undefined;
   }
 
+  private lastDropNote = 0;
+
+  /** Logs at most one dropped-message line every few seconds (a flood must not fill the SD card). */
+  private noteDropped(what: string): void {
+    const nowMs = Date.now();
+    if (nowMs - this.lastDropNote < 5000) return;
+    this.lastDropNote = nowMs;
+    this.context.log(`dropped ${what}`);
+  }
+
   private sendRaft(message: Message): void {
     const address = this.addressOfRaftId(message.to);
     if (!address) return;
     const link = this.network.linkTo(nodeByRaftId(this.store.state, message.to)?.id ?? this.seeds.get(message.to)?.nodeId, address);
-    if (!link) return; // being dialed; Raft retries on its own schedule
+    if (!link) {
+      this.noteDropped(`raft message to ${message.to}: no open link to ${address} yet`);
+      return; // being dialed; Raft retries on its own schedule
+    }
     try {
       link.notify('raft.message', raftBodyOf(message));
     } catch {
@@ -223,7 +236,10 @@ export class ManagerRuntime {
   private receiveRaft(body: RaftMessageBody, peer: PeerIdentity): void {
     const expected = this.raftIdOfNode(peer.nodeId);
     // The certificate says who sent it: a manager cannot speak for another Raft id.
-    if (expected === undefined || expected !== body.from || body.to !== this.identity.raftId) return;
+    if (expected === undefined || expected !== body.from || body.to !== this.identity.raftId) {
+      this.noteDropped(`raft message from ${peer.nodeId} (raft id ${expected ?? 'unknown'}) claiming ${body.from} → ${body.to}`);
+      return;
+    }
     let message: Message;
     try {
       message = raftMessageOf(body);
@@ -325,8 +341,13 @@ export class ManagerRuntime {
     const ca = await CertificateAuthority.fromPem(state.ca, this.context.time);
     const certPem = await ca.issueNodeCertificate({ csrPem, nodeId, role: node.role });
     const serial = new X509Certificate(certPem).serialNumber.toLowerCase();
-    await this.write({ op: 'node.cert', id: nodeId, serial });
-    return { certPem, caPem: state.ca.certPem, role: node.role, raftId: node.raftId, managers: this.managerAddresses() };
+    try {
+      await this.write({ op: 'node.cert', id: nodeId, serial });
+    } catch (error) {
+      // Recording the serial helps a later removal refuse it; the node id is refused anyway, so a demoted manager cut off from the leader may go on.
+      this.context.log(`certificate ${serial} for ${nodeId} issued but not recorded: ${(error as Error).message}`);
+    }
+    return { certPem, caPem: state.ca.certPem, role: node.role, raftId: node.role === 'manager' ? node.raftId : 0, managers: this.managerAddresses() };
   }
 
   /** Watches for this node's own demotion in the store. */

@@ -224,7 +224,7 @@ export class RaftNode {
       this.appliedIndex = ready.snapshot.meta.index;
     }
     for (const entry of ready.committedEntries) {
-      if (entry.type === EntryType.ConfChange && entry.data.byteLength > 0) this.options.log(`raft: membership change committed at ${entry.index}: ${describeConfChange(decodeConfChange(entry.data))}`);
+      if (entry.type === EntryType.ConfChange) this.logConfChange(entry);
       const result = stateMachine.apply(entry);
       this.appliedIndex = entry.index;
       const waiter = this.proposals.get(entry.index);
@@ -245,6 +245,11 @@ export class RaftNode {
     this.releaseReads();
     if (ready.softState) this.options.onLeaderChange?.(ready.softState.leader, this.core.term);
     this.core.advance(ready);
+  }
+
+  private logConfChange(entry: import('./types.js').Entry): void {
+    const change = decodeConfChange(entry.data);
+    if (change) this.options.log(`raft: membership change committed at ${entry.index}: ${describeConfChange(change)}`);
   }
 
   private releaseReads(): void {

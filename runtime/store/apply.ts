@@ -56,7 +56,8 @@ function changeRole(state: ClusterState, command: Extract<Command, { op: 'node.r
   }
   node.role = command.role;
   // A re-promoted node gets a fresh Raft id: ids are never reused, and its old log is gone.
-  node.raftId = command.role === 'manager' ? state.nextRaftId++ : 0;
+  // A demoted one keeps its id: it stays a Raft member until the leader removes it, and its messages must still be recognised.
+  if (command.role === 'manager') node.raftId = state.nextRaftId++;
   return ok({ raftId: node.raftId });
 }
 

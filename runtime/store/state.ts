@@ -87,7 +87,8 @@ export function managers(state: ClusterState): NodeRecord[] {
 }
 
 export function nodeByRaftId(state: ClusterState, raftId: number): NodeRecord | undefined {
-  return Object.values(state.nodes).find((node) => node.raftId === raftId && node.role === 'manager');
+  // Not filtered by role: a demoted manager is still a Raft member until its removal commits.
+  return Object.values(state.nodes).find((node) => node.raftId === raftId && raftId !== 0);
 }
 
 /** A node by id, id prefix (unique) or hostname, as the CLI accepts them. */
