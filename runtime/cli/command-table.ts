@@ -3,7 +3,8 @@
 // usage errors come with it.
 import type { CommandEntry } from './command.js';
 import { nodeCommands } from './node-commands.js';
+import { serviceCommands } from './service-commands.js';
 import { swarmCommands } from './swarm-commands.js';
 import { infoCommand, versionCommand } from './system-commands.js';
 
-export const commandTable: readonly CommandEntry[] = [swarmCommands, nodeCommands, infoCommand, versionCommand];
+export const commandTable: readonly CommandEntry[] = [swarmCommands, nodeCommands, serviceCommands, infoCommand, versionCommand];

@@ -9,6 +9,10 @@ import type { ControlClient } from './control-client.js';
 /** Where text goes: process.stdout/stderr in the binary, string collectors in tests. */
 export interface TextSink {
   write(text: string): unknown;
+  /** Set on terminals (process.stderr): progress may then be redrawn in place. */
+  readonly isTTY?: boolean;
+  /** Terminal width, when known; redrawn lines are cut to it so they do not wrap. */
+  readonly columns?: number;
 }
 
 /** Everything `run` takes from the outside world, so tests can call it in-process. */
@@ -32,6 +36,10 @@ export interface CommandContext {
   printJson(value: unknown): void;
   /** Progress for a person (stderr); silent under --json so scripts see only results. */
   progress(text: string): void;
+  /** Set when progress goes to a terminal (not under --json, not TERM=dumb): lines may be redrawn in place. */
+  readonly progressTerminal: { columns: number } | null;
+  /** Progress text written as given, no newline added (for redrawing in place); silent under --json. */
+  progressText(text: string): void;
   /** An error that does not stop the command (one of several nodes failed), to stderr. */
   reportError(error: EdgeError): void;
 }
@@ -44,6 +52,12 @@ export interface Command {
   summary: string;
   args: readonly ArgumentSpec[];
   flags: readonly FlagSpec[];
+  /**
+   * Replaces the shared parser for a command whose flags another module reads
+   * (service create/update hand docker's flags to runtime/spec). It must still
+   * put the global flags (--host, --json, --help) into `flags`.
+   */
+  parse?(argv: readonly string[]): ParsedArgs;
   /** Extra help paragraphs (examples, notes), printed after the flags. */
   details?: string;
   /** Returns the exit code; undefined means 0. Throws EdgeError (exit 1) or UsageError (exit 2). */

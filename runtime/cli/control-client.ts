@@ -11,9 +11,10 @@ import { wireCodec } from '../transport/wire-codec.js';
 import { wsFrameSocket } from '../transport/ws-socket.js';
 import type { RequestOf, ResponseOf } from '../wire/index.js';
 import type { controlMethods } from '../wire/messages/control.js';
+import type { serviceMethods } from '../wire/messages/services.js';
 import { cliErrors } from './errors.js';
 
-export type ControlMethod = (typeof controlMethods)[number]['method'];
+export type ControlMethod = (typeof controlMethods)[number]['method'] | (typeof serviceMethods)[number]['method'];
 export type ControlRequest<M extends ControlMethod> = RequestOf<M>['body'];
 export type ControlResponse<M extends ControlMethod> = ResponseOf<M>['body'];
 

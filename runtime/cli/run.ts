@@ -86,6 +86,7 @@ class Session implements CommandContext {
   private client: Promise<ControlClient> | undefined;
   readonly json: boolean;
   readonly socketPath: string;
+  readonly progressTerminal: { columns: number } | null;
 
   constructor(
     readonly args: ParsedArgs,
@@ -93,6 +94,8 @@ class Session implements CommandContext {
   ) {
     this.json = flagSet(args, '--json');
     this.socketPath = socketPathOf(args, io);
+    const terminal = !this.json && io.stderr.isTTY === true && io.env.TERM !== 'dumb';
+    this.progressTerminal = terminal ? { columns: io.stderr.columns ?? 80 } : null;
   }
 
   control(): Promise<ControlClient> {
@@ -112,6 +115,10 @@ class Session implements CommandContext {
     if (!this.json) this.io.stderr.write(`${text}\n`);
   }
 
+  progressText(text: string): void {
+    if (!this.json) this.io.stderr.write(text);
+  }
+
   reportError(error: EdgeError): void {
     this.io.stderr.write(`${this.json ? formatErrorJson(error) : formatError(error)}\n`);
   }
@@ -127,7 +134,7 @@ class Session implements CommandContext {
 }
 
 async function runCommand(located: Located, command: Command, io: CliIo): Promise<number> {
-  const parsed = parseArgs(located.rest, command.flags, command.args);
+  const parsed = command.parse ? command.parse(located.rest) : parseArgs(located.rest, command.flags, command.args);
   if (flagSet(parsed, '--help')) {
     io.stdout.write(`${commandHelp(located.path, command)}\n`);
     return exitCodes.ok;
