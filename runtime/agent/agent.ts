@@ -9,7 +9,6 @@
 //   onHealthChange(e)  from the executor's onHealthChange hook
 //   stop()             at shutdown; containers keep running for the next agent
 import type { Clock } from '../common/clock.js';
-import { isEdgeError } from '../common/errors.js';
 import {
   systemTimers, type ContainerStatus, type Executor, type HealthEvent, type Timers,
 } from '../containers/executor/index.js';
@@ -19,10 +18,12 @@ import { validateAgentConfig, type AgentConfig } from './config.js';
 import { AgentStoppedError, AssignmentInvalidError } from './errors.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { Slots } from './slots.js';
-import { loadState, StateWriter, storedTaskOf, type StoredState, type StoredTask } from './state-file.js';
+import { ExitWatchers } from './exit-watchers.js';
+import { adoptContainer, removeOrphan, restoreTask } from './reattach.js';
+import { loadState, StateWriter, storedTaskOf, type StoredState } from './state-file.js';
 import { StatusReporter, type StatusCounters } from './status-reporter.js';
 import { planStep } from './step-plan.js';
-import { isTerminal, newTaskRecord, statusOf, type TaskRecord } from './task.js';
+import { newTaskRecord, statusOf, type TaskRecord } from './task.js';
 import { portsHeldBy, TaskSteps, type ImageSource, type StepHost, type TransitionDetails } from './task-steps.js';
 
 /** What Timers.setTimeout returns (the executor's index does not export the name). */
@@ -70,7 +71,7 @@ export class Agent {
   private readonly tasks = new Map<string, TaskRecord>();
   private readonly inFlight = new Map<string, { kind: AsyncStep; done: Promise<void> }>();
   private readonly background = new Set<Promise<void>>();
-  private readonly watchers = new Map<string, AbortController>();
+  private readonly watchers: ExitWatchers;
   private readonly wakeups = new Map<string, { timer: TimerHandle; atMs: number }>();
   /** Containers found at start that no stored task claims; settled by the first assignment. */
   private readonly orphans = new Map<string, ContainerStatus>();
@@ -113,6 +114,7 @@ export class Agent {
       snapshot: () => this.snapshot(),
       log: options.log,
     });
+    this.watchers = new ExitWatchers({ executor: options.executor, clock: options.clock, log: options.log, onExit: () => this.kick() });
     this.steps = new TaskSteps(this.stepHost());
   }
 
@@ -223,8 +225,7 @@ export class Agent {
     this.cancelHello();
     for (const { timer } of this.wakeups.values()) this.timers.clearTimeout(timer);
     this.wakeups.clear();
-    for (const controller of this.watchers.values()) controller.abort();
-    this.watchers.clear();
+    this.watchers.close();
     this.reporter.stop();
     this.progress.stop();
     this.writer.cancel();
@@ -335,30 +336,12 @@ export class Agent {
     this.wakeups.delete(taskId);
   }
 
-  /** Matches a container found at start to its task's record, without steps: the container is already where it is. */
   private adopt(task: TaskRecord, status: ContainerStatus | undefined): void {
-    if (status === undefined) {
-      task.container = 'none';
-      if (task.state === 'running') {
-        // It ran when the record was written and is gone now (deleted, or lost with a reboot's tmpfs).
-        task.exit = { exitCode: null, oomKilled: false, stopRequested: false, finishedAtMs: this.options.clock.nowMs() };
-      }
-      return;
-    }
-    task.hadContainer = true;
-    task.rootfsHeld = true;
-    if (status.state === 'created') {
-      task.container = 'created';
-      if (!isTerminal(task.state) && task.state !== 'starting') this.transition(task, 'starting', { message: 'container created (found after an agent restart)' });
-    } else if (status.state === 'running') {
-      task.container = 'running';
-      task.health = status.health;
-      if (task.state !== 'running') this.transition(task, 'running', { message: 'running (adopted after an agent restart)' });
-      this.watch(task);
-    } else {
-      task.container = 'ended';
-      if (!isTerminal(task.state) && status.exit !== null) task.exit = status.exit;
-    }
+    adoptContainer(task, status, {
+      nowMs: this.options.clock.nowMs(),
+      transition: (adopted, state, details) => this.transition(adopted, state, details),
+      watch: (adopted) => this.watchers.watch(adopted),
+    });
   }
 
   /** The first assignment after start decides each orphan: a listed task adopts it, anything else is removed. */
@@ -370,21 +353,11 @@ export class Agent {
         continue;
       }
       this.options.log(`container ${id} belongs to no assigned task; removing it`);
-      const work = this.removeOrphan(id, status).finally(() => this.background.delete(work));
+      const orphan = { executor: this.options.executor, images: this.options.images, graceMs: this.config.stopGraceMs, log: this.options.log };
+      const work = removeOrphan(orphan, status).finally(() => this.background.delete(work));
       this.background.add(work);
     }
     this.orphans.clear();
-  }
-
-  private async removeOrphan(id: string, status: ContainerStatus): Promise<void> {
-    const { executor, images } = this.options;
-    try {
-      if (status.state === 'running') await executor.stop(id, { graceMs: this.config.stopGraceMs });
-      await executor.remove(id);
-      await images.releaseRootfs(id);
-    } catch (error) {
-      if (!isEdgeError(error, 'EDGE_CONTAINER_NOT_FOUND')) this.options.log(`container ${id} not removed: ${(error as Error).message}`);
-    }
   }
 
   private transition(task: TaskRecord, state: TaskStatus['state'], details: TransitionDetails): void {
@@ -404,40 +377,6 @@ export class Agent {
 
   private markDirty(): void {
     if (!this.stopController.signal.aborted) this.writer.markDirty();
-  }
-
-  private watch(task: TaskRecord): void {
-    if (this.stopController.signal.aborted) return;
-    const taskId = task.assignment.taskId;
-    this.unwatch(task);
-    const controller = new AbortController();
-    this.watchers.set(taskId, controller);
-    this.options.executor.wait(task.containerId, { signal: controller.signal }).then(
-      (exit) => {
-        if (this.watchers.get(taskId) !== controller) return;
-        this.watchers.delete(taskId);
-        if (task.container !== 'running') return;
-        task.container = 'ended';
-        task.exit = exit;
-        this.kick();
-      },
-      (error: unknown) => {
-        if (controller.signal.aborted || this.watchers.get(taskId) !== controller) return;
-        this.watchers.delete(taskId);
-        this.options.log(`task ${taskId}: lost sight of its container: ${(error as Error).message}`);
-        if (isEdgeError(error, 'EDGE_CONTAINER_NOT_FOUND') && task.container === 'running') {
-          task.container = 'none';
-          task.exit = { exitCode: null, oomKilled: false, stopRequested: false, finishedAtMs: this.options.clock.nowMs() };
-          this.kick();
-        }
-      },
-    );
-  }
-
-  private unwatch(task: TaskRecord): void {
-    const taskId = task.assignment.taskId;
-    this.watchers.get(taskId)?.abort();
-    this.watchers.delete(taskId);
   }
 
   private sendHello(): void {
@@ -474,8 +413,8 @@ export class Agent {
       stopSignal: this.stopController.signal,
       transition: (task, state, details) => this.transition(task, state, details),
       changed: () => this.markDirty(),
-      watch: (task) => this.watch(task),
-      unwatch: (task) => this.unwatch(task),
+      watch: (task) => this.watchers.watch(task),
+      unwatch: (task) => this.watchers.unwatch(task),
       portsInUseBesides: (task) => new Set([...this.tasks.values()].filter((other) => other !== task).flatMap(portsHeldBy)),
     };
   }
@@ -490,20 +429,4 @@ function checkAssignment(body: AssignBody, tasksMax: number): Set<string> {
     ids.add(assignment.taskId);
   }
   return ids;
-}
-
-function restoreTask(entry: StoredTask): TaskRecord {
-  return {
-    ...newTaskRecord(entry.assignment),
-    listed: entry.listed,
-    state: entry.state,
-    message: entry.message,
-    error: entry.error,
-    exitCode: entry.exitCode,
-    imageId: entry.imageId,
-    hadContainer: entry.hadContainer,
-    rootfsHeld: entry.rootfsHeld,
-    endedAtMs: entry.endedAtMs,
-    restartsAtMs: [...entry.restartsAtMs],
-  };
 }

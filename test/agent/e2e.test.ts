@@ -139,16 +139,13 @@ if (ready) {
     // Proves the shutdown path on the real runtime: stopped, reported, removed, rootfs released, port closed.
     await agent!.onAssign({ version: 3, tasks: [{ ...webTask, desiredState: 'shutdown' }] });
     await waitFor('web-1', (status) => status.state === 'shutdown');
-    const deadline = Date.now() + 10_000;
-    while ((await executor!.list()).some((container) => container.id === 'web-1') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    // Removal (container, then rootfs) is the step after the reported shutdown; idle() waits for it.
+    await agent!.idle();
     assert.not.ok((await executor!.list()).some((container) => container.id === 'web-1'), 'container removed');
     assert.not.ok((await images!.list()).some((image) => image.usedBy.includes('web-1')), 'rootfs released');
     const answer = await fetch(`http://127.0.0.1:${port}/index.html`).then(() => 'answered').catch(() => 'refused');
     assert.is(answer, 'refused');
     // hog-1 was not listed in version 3: it is removed too.
-    await agent!.idle();
     assert.not.ok((await executor!.list()).some((container) => container.id === 'hog-1'), 'unlisted task removed');
   });
 }
