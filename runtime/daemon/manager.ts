@@ -49,6 +49,8 @@ export interface JoinRequest {
 
 /** Milliseconds per Raft tick; the core's timeouts are in ticks (lanDefaults: election after 5–10). */
 export const raftTickMs = 100;
+/** A write forwarded to the leader must be applied within this time or not at all. */
+export const forwardTimeoutMs = 4000;
 /** How often the leader compares the store's node status with gossip's view. */
 export const statusSyncIntervalMs = 200;
 
@@ -279,7 +281,8 @@ export class ManagerRuntime {
     const address = leader === 0 ? undefined : this.addressOfRaftId(leader);
     if (!address) throw new EdgeError('EDGE_CLUSTER_NO_LEADER', 'no leader is known right now (an election may be running, or a majority of managers is down): retry in a few seconds', { retryable: true });
     const link = await this.network.peers.ready(address);
-    const timeoutMs = 10_000;
+    // Shorter than a link's heartbeat timeout: a forward stuck behind a cut link expires before TCP can deliver it after the heal.
+    const timeoutMs = forwardTimeoutMs;
     const expiresAtMs = Math.floor(this.context.time.nowMs()) + timeoutMs;
     const answer = (await link.request('cluster.forward', { method, body, expiresAtMs }, { timeoutMs })) as { body: unknown };
     return answer.body;
