@@ -10,10 +10,11 @@
 //     at that time (Plan.wakeAtMs).
 //   maxAttempts (0 = unlimited): with windowMs = 0 it caps restarts of the
 //     slot under the current spec version (restartCount, carried from task
-//     to task and reset by an update); with windowMs > 0 it caps restarts
-//     created within the last windowMs, and restarts resume once the oldest
-//     of them leaves the window. A slot that gave up keeps its ended task
-//     until the spec changes (`service update --force`).
+//     to task; a task of a newer version starts again from 0); with
+//     windowMs > 0 it caps restarts created within the last windowMs, and
+//     restarts resume once the oldest of them leaves the window. A slot that
+//     gave up keeps its ended task until the spec changes (`service update
+//     --force`).
 // An orphaned holder (its node was lost) is not a failure: it is shut down
 // and the slot is filled again straight away by the replicated stage.
 // A global task restarts on its own node, and only while that node takes new
@@ -70,15 +71,18 @@ export function restartVerdict(question: RestartQuestion): RestartVerdict {
   const policy = spec.restartPolicy;
   const why = endedWhy(holder);
   if (!wantsRestart(spec, holder)) return { kind: 'never', reason: `${why}; restart condition "${policy.condition}" does not restart it` };
-  const previous = holder.specVersion === question.specVersion ? holder.restartCount : 0;
-  if (policy.maxAttempts > 0) {
+  // A holder of an older spec version is replaced by a task of the current one: a fresh start, not a restart.
+  const sameVersion = holder.specVersion === question.specVersion;
+  const previous = sameVersion ? holder.restartCount : 0;
+  if (sameVersion && policy.maxAttempts > 0) {
     const limit = attemptLimit(question, previous);
     if (limit !== null) return limit;
   }
   const dueAtMs = holder.updatedAtMs + policy.delayMs;
-  const reason = `restart ${previous + 1}${policy.maxAttempts > 0 ? ` of ${policy.maxAttempts}` : ''}: ${why}`;
+  const count = sameVersion ? previous + 1 : 0;
+  const reason = sameVersion ? `restart ${count}${policy.maxAttempts > 0 ? ` of ${policy.maxAttempts}` : ''}: ${why}` : `${why}; replaced under spec version ${question.specVersion}`;
   if (dueAtMs > nowMs) return { kind: 'wait', untilMs: dueAtMs, reason: `${reason}, due in ${dueAtMs - nowMs} ms` };
-  return { kind: 'restart', restartCount: previous + 1, reason };
+  return { kind: 'restart', restartCount: count, reason };
 }
 
 function wantsRestart(spec: ServiceSpec, holder: TaskRecord): boolean {

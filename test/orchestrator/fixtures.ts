@@ -8,6 +8,7 @@ import {
   applyActions, defaultOrchestratorConfig, plan, schedulingActions,
   type Action, type Decision, type Move, type OrchestratorConfig, type Placer, type Plan, type ReconcileOptions,
 } from '../../runtime/orchestrator/index.js';
+import { Pass } from '../../runtime/orchestrator/pass.js';
 
 export const GiB = 1024 * 1024 * 1024;
 
@@ -269,4 +270,30 @@ export class Cluster {
   running(serviceId: string): TaskRecord[] {
     return this.live(serviceId).filter((task) => task.state === 'running');
   }
+}
+
+/** Runs one stage alone on the cluster (not applied), for tests of a single reconciler. */
+export function runStage(stage: (pass: Pass) => void, cluster: Cluster): Action[] {
+  const pass = new Pass(cluster.input(), cluster.options);
+  stage(pass);
+  return pass.actions;
+}
+
+/** Every task with desired state other than shutdown, grouped by slot (replica number or node). */
+export function liveBySlot(tasks: readonly TaskRecord[], serviceId: string): Map<string, TaskRecord[]> {
+  const bySlot = new Map<string, TaskRecord[]>();
+  for (const task of tasks) {
+    if (task.serviceId !== serviceId || task.desiredState === 'shutdown') continue;
+    const key = task.slot > 0 ? String(task.slot) : task.nodeId;
+    bySlot.set(key, [...(bySlot.get(key) ?? []), task]);
+  }
+  return bySlot;
+}
+
+export function created(actions: readonly Action[]): TaskRecord[] {
+  return actions.flatMap((action) => (action.kind === 'createTask' ? [action.task] : []));
+}
+
+export function shutDownIds(actions: readonly Action[]): string[] {
+  return actions.flatMap((action) => (action.kind === 'setDesiredState' && action.desiredState === 'shutdown' ? [action.taskId] : []));
 }
