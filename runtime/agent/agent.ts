@@ -24,7 +24,8 @@ import { loadState, StateWriter, storedTaskOf, type StoredState } from './state-
 import { StatusReporter, type StatusCounters } from './status-reporter.js';
 import { planStep } from './step-plan.js';
 import { newTaskRecord, statusOf, type TaskRecord } from './task.js';
-import { portsHeldBy, TaskSteps, type ImageSource, type StepHost, type TransitionDetails } from './task-steps.js';
+import { portsClaimedBesides, portsFreeFor } from './host-ports.js';
+import { TaskSteps, type ImageSource, type StepHost, type TransitionDetails } from './task-steps.js';
 
 /** What Timers.setTimeout returns (the executor's index does not export the name). */
 type TimerHandle = ReturnType<Timers['setTimeout']>;
@@ -278,7 +279,7 @@ export class Agent {
   private advance(task: TaskRecord): void {
     const taskId = task.assignment.taskId;
     for (let count = 0; count < pureStepsMax; count++) {
-      const step = planStep(task, { online: this.online, nowMs: this.options.clock.nowMs() });
+      const step = planStep(task, { online: this.online, nowMs: this.options.clock.nowMs(), portsFree: () => portsFreeFor(task, this.tasks.values()) });
       if (step.kind !== 'wait') this.clearWakeup(taskId);
       switch (step.kind) {
         case 'none':
@@ -415,7 +416,7 @@ export class Agent {
       changed: () => this.markDirty(),
       watch: (task) => this.watchers.watch(task),
       unwatch: (task) => this.watchers.unwatch(task),
-      portsInUseBesides: (task) => new Set([...this.tasks.values()].filter((other) => other !== task).flatMap(portsHeldBy)),
+      portsClaimedBesides: (task) => portsClaimedBesides(task, this.tasks.values()),
     };
   }
 }

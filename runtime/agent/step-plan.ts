@@ -46,6 +46,8 @@ export interface PlanContext {
   online: boolean;
   /** Wall-clock now, ms. */
   nowMs: number;
+  /** No other task still holds one of this task's published ports (asked only before creating its container). */
+  portsFree: () => boolean;
 }
 
 const none: Step = { kind: 'none' };
@@ -60,9 +62,12 @@ export function planStep(task: TaskRecord, context: PlanContext): Step {
     case 'accepted':
       return { kind: 'prepare' };
     case 'preparing':
-      return task.imageId === null ? { kind: 'pull' } : { kind: 'create' };
+      if (task.imageId === null) return { kind: 'pull' };
+      // A task on its way out still listens on the port: wait for its end rather than fail to bind.
+      return context.portsFree() ? { kind: 'create' } : none;
     case 'starting':
-      return task.container === 'created' ? { kind: 'start' } : { kind: 'create' };
+      if (task.container === 'created') return { kind: 'start' };
+      return context.portsFree() ? { kind: 'create' } : none;
     case 'complete':
     case 'failed':
       return context.online ? none : planLocalRestart(task, context.nowMs);

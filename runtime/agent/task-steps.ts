@@ -8,13 +8,13 @@ import type { Executor, ExitStatus, HealthStatus, Timers } from '../containers/e
 import type { ImageRuntimeConfig, ProgressListener } from '../containers/image/index.js';
 import type { TaskStatus } from '../wire/messages/dispatcher.js';
 import type { AgentConfig } from './config.js';
-import { buildContainerSpec, checkRunSpec, portKey } from './container-spec.js';
+import { buildContainerSpec, checkRunSpec } from './container-spec.js';
 import { describeFailure, statusErrorText } from './errors.js';
 import { resolveImageUser } from './image-user.js';
 import { outcomeOfExit } from './outcome.js';
 import type { ProgressReporter } from './progress-reporter.js';
 import type { Slots } from './slots.js';
-import { containerIdFor, isTerminal, restartHistoryMax, type TaskRecord } from './task.js';
+import { containerIdFor, isTerminal, isUnwanted, restartHistoryMax, type TaskRecord } from './task.js';
 
 /** What the agent needs of the image store (ImageService has it all). */
 export interface ImageSource {
@@ -54,8 +54,8 @@ export interface StepHost {
   watch(task: TaskRecord): void;
   /** Stops watching (before the agent itself stops or removes the container). */
   unwatch(task: TaskRecord): void;
-  /** portKey()s published by live tasks other than `task`. */
-  portsInUseBesides(task: TaskRecord): Set<string>;
+  /** portKey()s held by other tasks that are to keep running (host-ports.ts). */
+  portsClaimedBesides(task: TaskRecord): Set<string>;
 }
 
 export class TaskSteps {
@@ -68,7 +68,7 @@ export class TaskSteps {
       return;
     }
     const refusal = checkRunSpec(task.assignment.spec, {
-      portsInUse: this.host.portsInUseBesides(task),
+      portsInUse: this.host.portsClaimedBesides(task),
       volumesSupported: this.host.resolveVolume !== undefined,
     });
     if (refusal !== null) this.host.transition(task, 'rejected', { message: 'refused by the node', error: statusErrorText(refusal) });
@@ -85,7 +85,12 @@ export class TaskSteps {
     const reference = task.assignment.spec.image;
     const taskId = task.assignment.taskId;
     try {
-      const image = await this.host.pullSlots.run(() => this.host.images.pull(reference, { onProgress: this.host.progress.listenerFor(taskId) }));
+      const image = await this.host.pullSlots.run(async () => {
+        // Unwanted while it queued for a slot: no download; the next step shuts it down.
+        if (isUnwanted(task)) return null;
+        return this.host.images.pull(reference, { onProgress: this.host.progress.listenerFor(taskId) });
+      });
+      if (image === null) return;
       task.imageId = image.id;
     } catch (error) {
       // Offline boards still run what they already have, as swarmkit does when a pull fails.
@@ -257,10 +262,4 @@ export class TaskSteps {
       stopSignal.addEventListener('abort', onAbort, { once: true });
     });
   }
-}
-
-/** portKey()s a task holds while it may be listening (accepted through running). */
-export function portsHeldBy(task: TaskRecord): string[] {
-  const live = task.container === 'running' || task.state === 'accepted' || task.state === 'preparing' || task.state === 'starting' || task.state === 'running';
-  return live ? task.assignment.spec.ports.map(portKey) : [];
 }

@@ -150,6 +150,22 @@ test('host-mode ports: target ≠ published is rejected; a port already publishe
   assert.not.ok(harness.host.containers.has('remap'));
 });
 
+test('a stop-first update on the same host port: the new task waits for the old container to end, then starts', async () => {
+  // Proves a port held by a task being shut down delays the replacement instead of rejecting it or letting it fail to bind.
+  await harness.cleanup();
+  harness = await Harness.create({ stopGraceMs: 1000 });
+  harness.agent.onSessionOpen();
+  const port = { ports: [{ published: 8080, target: 8080, protocol: 'tcp' as const }] };
+  await harness.assign(1, [task('v1', { program: { onTerm: 'ignore' }, spec: port })]);
+  await harness.assign(2, [task('v1', { desiredState: 'shutdown', program: { onTerm: 'ignore' }, spec: port }), task('v2', { spec: port })]);
+  await harness.advance(500);
+  assert.is(harness.view('v2')?.state, 'preparing', 'accepted and pulled, waiting for the port');
+  assert.not.ok(harness.host.containers.has('v2'));
+  await harness.advance(700);
+  assert.is(harness.view('v1')?.state, 'shutdown');
+  assert.is(harness.view('v2')?.state, 'running');
+});
+
 test('a memory limit under 6 MiB and volume mounts without a driver are rejected before any pull', async () => {
   // Proves accept-time refusals cost no download.
   await harness.assign(1, [

@@ -8,8 +8,9 @@ import { newTaskRecord, type TaskRecord } from '../../runtime/agent/task.js';
 import { task } from './support.js';
 
 const test = suite('step plan');
-const online = { online: true, nowMs: 10_000 };
-const offline = { online: false, nowMs: 10_000 };
+const free = () => true;
+const online = { online: true, nowMs: 10_000, portsFree: free };
+const offline = { online: false, nowMs: 10_000, portsFree: free };
 
 function record(overrides: Partial<TaskRecord>, desiredState: 'running' | 'shutdown' | 'complete' = 'running'): TaskRecord {
   return { ...newTaskRecord(task('t', { desiredState })), ...overrides };
@@ -30,6 +31,14 @@ test('a wanted task moves forward one step at a time', () => {
     [{ state: 'rejected' }, 'none'],
   ];
   for (const [overrides, kind] of table) assert.is(planStep(record(overrides), online).kind, kind, JSON.stringify(overrides));
+});
+
+test('a task whose published port is still held by a task on its way out waits before creating its container', () => {
+  // Proves the wait is only at the create step: pulling goes ahead, creating does not.
+  const busy = { ...online, portsFree: () => false };
+  assert.is(planStep(record({ state: 'preparing' }), busy).kind, 'pull');
+  assert.is(planStep(record({ state: 'preparing', imageId: 'img' }), busy).kind, 'none');
+  assert.is(planStep(record({ state: 'starting', imageId: 'img', container: 'created' }), busy).kind, 'start');
 });
 
 test('an unwanted task is stopped, removed, shut down or forgotten', () => {
@@ -53,7 +62,7 @@ test('an ended task restarts locally only offline: remove first, then wait for t
   assert.is(planStep(record(ended), online).kind, 'none');
   assert.is(planStep(record(ended), offline).kind, 'remove');
   assert.equal(planStep(record({ ...ended, container: 'none' }), offline), { kind: 'wait', untilMs: 10_500 });
-  assert.is(planStep(record({ ...ended, container: 'none' }), { online: false, nowMs: 10_500 }).kind, 'restart');
+  assert.is(planStep(record({ ...ended, container: 'none' }), { online: false, nowMs: 10_500, portsFree: free }).kind, 'restart');
 });
 
 test('decideRestart follows condition, job completion and max attempts', () => {
