@@ -95,6 +95,10 @@ function serviceFlagsParser(table: SpecFlagTable, own: readonly FlagSpec[]): (ar
     for (let index = 0; index < argv.length; index++) {
       const arg = argv[index]!;
       const isFlag = arg.startsWith('-') && arg !== '-' && arg !== '--';
+      if (arg === '--' && table.interspersed) {
+        split.positionals.push(...argv.slice(index + 1));
+        break;
+      }
       if (!isFlag && (arg === '--' || !table.interspersed)) {
         for (let rest = index; rest < argv.length; rest++) pass(rest);
         break;
