@@ -19,7 +19,7 @@ import { Pass, type ReconcileInput, type ReconcileOptions } from './pass.js';
 import { rebalanceServices } from './rebalance.js';
 import { shapeReplicas } from './replicated.js';
 import { applyRestartPolicy } from './restart.js';
-import { rollUpdates } from './rolling-update.js';
+import { checkUpdateFailures, rollUpdates } from './rolling-update.js';
 
 export type Stage = (pass: Pass) => void;
 
@@ -27,6 +27,7 @@ export type Stage = (pass: Pass) => void;
 export const stages: readonly { readonly name: string; readonly run: Stage }[] = [
   { name: 'fencing', run: fenceSlots },
   { name: 'node-availability', run: handleNodeAvailability },
+  { name: 'update-failures', run: checkUpdateFailures },
   { name: 'restart', run: applyRestartPolicy },
   { name: 'replicated', run: shapeReplicas },
   { name: 'global', run: shapeGlobal },

@@ -41,6 +41,24 @@ export function rollUpdates(pass: Pass): void {
   }
 }
 
+/**
+ * The failure check alone, run before the restart stage: a rollback decided
+ * first spares restarting tasks of the version being abandoned.
+ */
+export function checkUpdateFailures(pass: Pass): void {
+  for (const service of pass.services()) {
+    const status = service.updateStatus;
+    if (isJobMode(service.spec.mode) || !isRolling(status.state)) continue;
+    const config = status.state === 'rolling-back' ? service.spec.rollback : service.spec.update;
+    const progress = measure(pass, service, config, status.startedAtMs);
+    if (failuresExceed(config, progress)) reactToFailures(pass, service, status.state, status.startedAtMs, progress);
+  }
+}
+
+function failuresExceed(config: UpdateConfig, progress: UpdateProgress): boolean {
+  return config.failureAction !== 'continue' && progress.failures.length > config.maxFailureRatio * progress.total;
+}
+
 export function isRolling(state: UpdateState): boolean {
   return state === 'updating' || state === 'rolling-back';
 }
@@ -54,7 +72,7 @@ function rollService(pass: Pass, service: ServiceRecord): void {
   const progress = measure(pass, service, config, startedAtMs);
   if (!rolling && (status.state === 'paused' || progress.outdated.length + progress.blocked === 0)) return;
   if (progress.wakeAtMs !== null) pass.wakeAt(progress.wakeAtMs);
-  if (config.failureAction !== 'continue' && progress.failures.length > config.maxFailureRatio * progress.total) {
+  if (failuresExceed(config, progress)) {
     reactToFailures(pass, service, state, startedAtMs, progress);
     return;
   }
