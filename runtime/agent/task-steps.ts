@@ -4,7 +4,7 @@
 // or the executor. The agent runs at most one step per task at a time.
 import type { Clock } from '../common/clock.js';
 import { isEdgeError } from '../common/errors.js';
-import type { Executor, ExitStatus, HealthStatus, Timers } from '../containers/executor/index.js';
+import type { ContainerSpec, Executor, ExitStatus, HealthStatus, Timers } from '../containers/executor/index.js';
 import type { ImageRuntimeConfig, ProgressListener } from '../containers/image/index.js';
 import type { TaskStatus } from '../wire/messages/dispatcher.js';
 import type { AgentConfig } from './config.js';
@@ -120,7 +120,7 @@ export class TaskSteps {
         user: await resolveImageUser(rootfs.config.user, rootfs.rootfsPath),
         volumePaths: await this.volumePaths(task),
       });
-      await this.host.executor.create(spec);
+      await this.createContainer(spec);
     } catch (error) {
       await this.releaseRootfs(task).catch(() => undefined);
       this.host.transition(task, 'failed', { message: 'container not created', error: describeFailure('creating the container failed', error) });
@@ -214,6 +214,18 @@ export class TaskSteps {
     task.endedAtMs = null;
     this.host.log(`task ${task.assignment.taskId}: restarting locally (restart ${task.restartsAtMs.length}) after: ${previous}`);
     this.host.transition(task, 'preparing', { message: `restarting locally after: ${previous}`, exitCode: null });
+  }
+
+  private async createContainer(spec: ContainerSpec): Promise<void> {
+    try {
+      await this.host.executor.create(spec);
+    } catch (error) {
+      if (!isEdgeError(error, 'EDGE_CONTAINER_EXISTS')) throw error;
+      // Left under this id by a crash between create and the record: stale, since its rootfs was just rebuilt.
+      // A running one makes remove() refuse, and that refusal becomes the task's failure.
+      await this.host.executor.remove(spec.id);
+      await this.host.executor.create(spec);
+    }
   }
 
   private async freshRootfs(task: TaskRecord): Promise<{ rootfsPath: string; config: ImageRuntimeConfig }> {

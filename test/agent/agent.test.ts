@@ -4,6 +4,7 @@
 // concurrent pulls.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { fakeProgramArgs } from '../../runtime/containers/executor/index.js';
 import { defaultImage, Harness, imageConfig, task } from './support.js';
 
 const test = suite('agent');
@@ -224,6 +225,23 @@ test('pulls are bounded by pullsConcurrentMax; the others wait their turn', asyn
   await harness.advance(200);
   assert.is(harness.images.pullsInFlightMax, 1);
   for (const id of ['a', 'b', 'c']) assert.is(harness.view(id)?.state, 'running');
+});
+
+test('a stale container already under the task id is replaced at create; a running one fails the task instead', async () => {
+  // Proves the create step recovers from a leftover container without ever removing a running one.
+  harness.images.hold();
+  await harness.agent.onAssign({ version: 1, tasks: [task('stale'), task('busy')] });
+  await harness.settle();
+  await harness.executor.create({ id: 'stale', rootfsPath: '/leftover', args: fakeProgramArgs({}) });
+  await harness.executor.create({ id: 'busy', rootfsPath: '/leftover', args: fakeProgramArgs({}) });
+  await harness.executor.start('busy');
+  harness.images.release();
+  await harness.advance(100);
+  assert.is(harness.view('stale')?.state, 'running');
+  assert.is(harness.host.containers.get('stale')?.spec.rootfsPath, '/fake/rootfs/stale');
+  assert.is(harness.view('busy')?.state, 'failed');
+  assert.match(harness.view('busy')?.error ?? '', 'EDGE_CONTAINER_WRONG_STATE');
+  assert.not.ok(harness.images.rootfs.has('busy'), 'the rootfs of the failed create was released');
 });
 
 test('duplicate task ids refuse the whole assignment; an older version on the same session is ignored', async () => {
