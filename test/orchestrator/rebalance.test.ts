@@ -1,0 +1,86 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { UpdateConfig } from '../../runtime/store/services.js';
+import { rebalanceServices } from '../../runtime/orchestrator/rebalance.js';
+import type { Placer } from '../../runtime/orchestrator/index.js';
+import { Cluster, created, makeNode, makeService, runStage, shutDownIds, testPlacer } from './fixtures.js';
+
+const quietMs = 10_000;
+
+function update(patch: Partial<UpdateConfig>): UpdateConfig {
+  return { parallelism: 1, delayMs: 0, monitorMs: 1000, failureAction: 'pause', maxFailureRatio: 0, order: 'stop-first', ...patch };
+}
+
+/** Six replicas piled on n1 and n2 while n3 was down; then n3 comes back. */
+function piledUp(updateConfig: UpdateConfig, placer: Placer = testPlacer): Cluster {
+  const world = new Cluster({
+    nodes: [makeNode('n1'), makeNode('n2'), makeNode('n3', { status: 'down' })],
+    services: [makeService('web', { replicas: 6, update: updateConfig })],
+    config: { rebalanceEnabled: true, rebalanceQuietMs: quietMs },
+    placer,
+  });
+  world.settle();
+  world.advance(1000);
+  world.setNode('n3', { status: 'ready', statusChangedAtMs: world.nowMs });
+  return world;
+}
+
+const perNode = (world: Cluster) => ['n1', 'n2', 'n3'].map((id) => world.running('web').filter((task) => task.nodeId === id).length);
+
+test('after a node comes back, replicas move to it slowly: after the quiet period, parallelism at a time, start-first', () => {
+  // Proves rebalancing: nothing during the quiet period, at most `parallelism` moves per batch, capacity kept, an even spread at the end.
+  const world = piledUp(update({ parallelism: 1, order: 'start-first' }));
+  assert.equal(perNode(world), [3, 3, 0]);
+  const quiet = world.plan();
+  assert.equal(quiet.actions, []);
+  const wakeAtMs = quiet.wakeAtMs!;
+  assert.ok(wakeAtMs > world.nowMs, 'asks to be woken when the quiet period ends');
+  world.nowMs = wakeAtMs;
+  const first = world.reconcile();
+  assert.equal(created(first).map((task) => task.nodeId), ['n3']);
+  assert.equal(shutDownIds(first), [], 'start-first: the old replica keeps serving');
+  for (let i = 0; i < 200 && perNode(world).join() !== '2,2,2'; i++) {
+    world.schedule();
+    world.runAgents();
+    assert.ok(world.running('web').length >= 6, 'capacity never drops');
+    const batch = created(world.reconcile());
+    assert.ok(batch.length <= 1, 'one move at a time');
+    world.advance(1000);
+  }
+  world.settle();
+  assert.equal(perNode(world), [2, 2, 2]);
+  world.advance(quietMs * 10);
+  assert.equal(world.reconcile(), [], 'even: nothing more to move');
+});
+
+test('no rebalancing while the service is updating, paused, or disabled by config', () => {
+  // Proves rebalancing only touches settled services, and can be turned off.
+  const paused = piledUp(update({ parallelism: 2 }));
+  paused.setService('web', { updateStatus: { state: 'paused', message: 'update paused', startedAtMs: 0 } });
+  paused.advance(quietMs * 2);
+  assert.equal(runStage(rebalanceServices, paused), []);
+  const off = piledUp(update({ parallelism: 2 }));
+  off.options.config.rebalanceEnabled = false;
+  off.advance(quietMs * 2);
+  assert.equal(runStage(rebalanceServices, off), []);
+});
+
+test("the hook's proposals are checked: moves of non-holders, from the wrong node or to a node that takes no tasks are ignored", () => {
+  // Proves the orchestrator does not trust the rebalance hook blindly.
+  let holderId = '';
+  const liar: Placer = {
+    ...testPlacer,
+    rebalance: () => [
+      { taskId: 'no-such-task', sourceNodeId: 'n1', targetNodeId: 'n3' },
+      { taskId: holderId, sourceNodeId: 'n2', targetNodeId: 'n3' },
+      { taskId: holderId, sourceNodeId: 'n1', targetNodeId: 'drained' },
+    ],
+  };
+  const world = piledUp(update({ parallelism: 5 }), liar);
+  world.nodes = [...world.nodes, makeNode('drained', { availability: 'drain' })];
+  holderId = world.running('web').find((task) => task.nodeId === 'n1')!.id;
+  world.advance(quietMs * 2);
+  assert.equal(runStage(rebalanceServices, world), []);
+});
+
+test.run();
