@@ -6,6 +6,7 @@ import { isRaftError } from '../../../runtime/raft/core/index.js';
 import type { NodeId } from '../../../runtime/raft/types.js';
 import { RaftCore } from '../../../runtime/raft/core/index.js';
 import type { Simulation } from './cluster.js';
+import type { SimNode } from './node.js';
 
 const membersMax = 5;
 const votersMin = 3;
@@ -150,15 +151,16 @@ export class FaultInjector {
 
   /**
    * Shuts down nodes that are no longer members: removed ones, and joiners
-   * whose AddLearner entry was lost. Membership is read from the leader,
-   * whose configuration only ever holds committed changes, so a node is
-   * retired only once the leader's commit index has passed its AddLearner
-   * entry without the node being in the configuration.
+   * whose AddLearner entry was lost. Membership is read from the node with
+   * the highest commit index: a conf change takes effect on a node when it
+   * learns it is committed, so that node's configuration is the latest
+   * committed one (a new leader may still lag). A joiner is retired only once
+   * that commit index has passed its AddLearner entry without admitting it.
    */
   sweepMembership(): void {
-    const leader = this.sim.leader();
-    if (leader === undefined) return;
-    const status = leader.core!.status();
+    const reference = this.mostCommitted();
+    if (reference === undefined) return;
+    const status = reference.core!.status();
     const members = new Set([...status.voters, ...status.learners]);
     for (const node of this.sim.nodes.values()) {
       if (node.retired) continue;
@@ -170,7 +172,16 @@ export class FaultInjector {
       if (addIndex !== undefined && status.commit < addIndex) continue;
       this.joining.delete(node.id);
       node.retire();
-      this.trace?.(`OPERATOR shut down n${node.id} (not a member)`);
+      this.trace?.(`OPERATOR shut down n${node.id} (not a member as of commit ${status.commit} on n${reference.id})`);
     }
+  }
+
+  private mostCommitted(): SimNode | undefined {
+    let best: SimNode | undefined;
+    for (const node of this.sim.nodes.values()) {
+      if (node.core === null) continue;
+      if (best === undefined || node.core.commitIndex > best.core!.commitIndex) best = node;
+    }
+    return best;
   }
 }
