@@ -238,9 +238,9 @@ function failedError(failed: readonly Watched[]): EdgeError {
  * timeout passes (throws EDGE_CLI_UPDATE_FAILED / EDGE_CLI_CONVERGE_TIMEOUT),
  * or the user presses Ctrl-C (returns 130; the change goes on).
  */
-export async function watchServices(context: CommandContext, targets: readonly WatchTarget[], options: { timeoutMs: number }): Promise<number> {
+export async function watchServices(context: CommandContext, targets: readonly WatchTarget[], options: { timeoutMs: number; quiet: boolean }): Promise<number> {
   const client = await context.control();
-  const board = new ProgressBoard(context);
+  const board = options.quiet ? null : new ProgressBoard(context);
   const interruption = new Interruption();
   const deadlineMs = Date.now() + options.timeoutMs;
   const watched: Watched[] = targets.map((target) => ({ target, specVersion: null, rollbackReason: '', last: null, lastError: '' }));
@@ -250,7 +250,7 @@ export async function watchServices(context: CommandContext, targets: readonly W
       if (open.length === 0) break;
       const polled = await interruption.race(Promise.all(open.map((entry) => pollOnce(client, entry))));
       if (polled === undefined) return interrupted(context, watched);
-      board.show(watched.flatMap((entry) => (entry.last ? [entry.last] : [])));
+      board?.show(watched.flatMap((entry) => (entry.last ? [entry.last] : [])));
       if (Date.now() >= deadlineMs) break;
       if (watched.every((entry) => entry.last !== null && entry.last.outcome !== 'waiting')) break;
       await interruption.pause(progressPollMs);
@@ -263,7 +263,7 @@ export async function watchServices(context: CommandContext, targets: readonly W
   if (failed.length > 0) throw failedError(failed);
   const waiting = watched.filter((entry) => entry.last?.outcome !== 'converged');
   if (waiting.length > 0) throw timeoutError(options.timeoutMs, waiting);
-  for (const entry of watched) context.progress(`${entry.last?.name ?? entry.target.ref}: converged`);
+  if (!options.quiet) for (const entry of watched) context.progress(`${entry.last?.name ?? entry.target.ref}: converged`);
   return 0;
 }
 

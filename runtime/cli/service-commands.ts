@@ -25,7 +25,8 @@ const serviceNote = 'SERVICE is a service name, ID, or unique ID prefix.';
 
 const detachFlag: FlagSpec = { name: '--detach', short: '-d', help: 'return once edged has taken the change, without waiting for the tasks' };
 const timeoutFlag: FlagSpec = { name: '--timeout', value: 'DURATION', help: 'how long to wait for the tasks to converge (default 2m), e.g. 30s, 5m' };
-const waitFlags: readonly FlagSpec[] = [detachFlag, timeoutFlag];
+const quietFlag: FlagSpec = { name: '--quiet', short: '-q', help: 'wait without printing progress' };
+const waitFlags: readonly FlagSpec[] = [detachFlag, timeoutFlag, quietFlag];
 const waitNote = 'Unless --detach is given, edgectl shows each slot until the service converges (exit 0), or the update pauses, rolls back or times out (exit 1). Ctrl-C stops waiting, not the change.';
 
 /** How long --timeout may be: long enough for a slow image pull over a metered link, short enough to notice a typo. */
@@ -38,14 +39,21 @@ const deployCallTimeoutMs = 60_000;
 const logsPollMs = 1_000;
 
 /** Whether and how long to wait, read before anything is sent so a bad --timeout changes nothing. */
-function waitOptions(context: CommandContext): { detach: boolean; timeoutMs: number } {
-  const text = flagValue(context.args, '--timeout');
-  return { detach: flagSet(context.args, '--detach'), timeoutMs: text === undefined ? convergeTimeoutMsDefault : parseDuration(text, '--timeout', timeoutBoundsMs) };
+interface WaitOptions {
+  detach: boolean;
+  timeoutMs: number;
+  quiet: boolean;
 }
 
-async function waitUnlessDetached(context: CommandContext, wait: { detach: boolean; timeoutMs: number }, targets: readonly WatchTarget[]): Promise<number> {
+function waitOptions(context: CommandContext): WaitOptions {
+  const text = flagValue(context.args, '--timeout');
+  const timeoutMs = text === undefined ? convergeTimeoutMsDefault : parseDuration(text, '--timeout', timeoutBoundsMs);
+  return { detach: flagSet(context.args, '--detach'), timeoutMs, quiet: flagSet(context.args, '--quiet') };
+}
+
+async function waitUnlessDetached(context: CommandContext, wait: WaitOptions, targets: readonly WatchTarget[]): Promise<number> {
   if (wait.detach || targets.length === 0) return 0;
-  return watchServices(context, targets, { timeoutMs: wait.timeoutMs });
+  return watchServices(context, targets, { timeoutMs: wait.timeoutMs, quiet: wait.quiet });
 }
 
 // ---- create and update: flags split between edgectl and runtime/spec ----
@@ -58,8 +66,10 @@ interface SpecArguments {
   argv: string[];
   /** Index in the command's argv of each element of `argv`, so a problem names the argument the user typed. */
   origins: number[];
-  /** Arguments that are no flag and no flag's value (update: SERVICE). Create keeps IMAGE and COMMAND in `argv`. */
-  positionals: string[];
+  /** Where in `argv` the arguments that are no flag and no flag's value sit (update: SERVICE, last). Empty for create, whose IMAGE ends the flags. */
+  positionalsAt: number[];
+  /** Those of them right after a flag runtime/spec does not know: most likely that flag's value, as runtime/spec reads them too. */
+  afterUnknownFlag: Set<number>;
 }
 
 const specArgumentsOf = new WeakMap<ParsedArgs, SpecArguments>();
@@ -67,6 +77,10 @@ const specArgumentsOf = new WeakMap<ParsedArgs, SpecArguments>();
 function ownFlag(arg: string, specs: readonly FlagSpec[]): FlagSpec | undefined {
   const name = arg.startsWith('--') ? arg.split('=', 1)[0] : arg;
   return specs.find((spec) => spec.name === name || spec.short === arg);
+}
+
+function isKnownFlag(arg: string, table: SpecFlagTable): boolean {
+  return table.definitions.some((definition) => `--${definition.name}` === arg || (definition.short !== undefined && arg.startsWith(`-${definition.short}`)));
 }
 
 /** Does this service flag take the next argument as its value? runtime/spec's table says. */
@@ -87,16 +101,22 @@ function serviceFlagsParser(table: SpecFlagTable, own: readonly FlagSpec[]): (ar
   return (argv) => {
     if (argv.length > argumentsMax) throw new UsageError(`${argv.length} arguments is more than edgectl accepts (${argumentsMax}); split the work into several calls`);
     const flags = new Map<string, string[]>();
-    const split: SpecArguments = { argv: [], origins: [], positionals: [] };
+    const split: SpecArguments = { argv: [], origins: [], positionalsAt: [], afterUnknownFlag: new Set() };
+    let unknownFlagBefore = false;
     const pass = (index: number): void => {
       split.argv.push(argv[index]!);
       split.origins.push(index);
+    };
+    const passPositional = (index: number): void => {
+      if (unknownFlagBefore) split.afterUnknownFlag.add(split.argv.length);
+      split.positionalsAt.push(split.argv.length);
+      pass(index);
     };
     for (let index = 0; index < argv.length; index++) {
       const arg = argv[index]!;
       const isFlag = arg.startsWith('-') && arg !== '-' && arg !== '--';
       if (arg === '--' && table.interspersed) {
-        split.positionals.push(...argv.slice(index + 1));
+        for (let rest = index + 1; rest < argv.length; rest++) passPositional(rest);
         break;
       }
       if (!isFlag && (arg === '--' || !table.interspersed)) {
@@ -104,10 +124,12 @@ function serviceFlagsParser(table: SpecFlagTable, own: readonly FlagSpec[]): (ar
         break;
       }
       if (!isFlag) {
-        split.positionals.push(arg);
+        passPositional(index);
+        unknownFlagBefore = false;
         continue;
       }
       const spec = ownFlag(arg, specs);
+      unknownFlagBefore = spec === undefined && !arg.includes('=') && !isKnownFlag(arg, table);
       if (spec === undefined) {
         pass(index);
         if (takesNextArgument(arg, table) && index + 1 < argv.length) pass(++index);
@@ -125,7 +147,7 @@ function serviceFlagsParser(table: SpecFlagTable, own: readonly FlagSpec[]): (ar
       if (flags.has(spec.name)) throw new UsageError(`flag ${spec.name} given twice; give it once`);
       flags.set(spec.name, [value]);
     }
-    const parsed: ParsedArgs = { flags, positionals: split.positionals };
+    const parsed: ParsedArgs = { flags, positionals: split.positionalsAt.map((at) => split.argv[at]!) };
     specArgumentsOf.set(parsed, split);
     return parsed;
   };
@@ -175,6 +197,20 @@ function specArguments(context: CommandContext): SpecArguments {
   return split;
 }
 
+/**
+ * SERVICE is update's last argument, as in docker. Any other stray argument
+ * stays in for runtime/spec, which says what is wrong with it (often the
+ * value of a misspelt flag) alongside every other problem on the line.
+ */
+function takeService(split: SpecArguments): { ref: string; rest: SpecArguments } {
+  const last = <T>(items: readonly T[]): T | undefined => items[items.length - 1];
+  const at = last(split.positionalsAt.filter((index) => !split.afterUnknownFlag.has(index))) ?? last(split.positionalsAt);
+  if (at === undefined) throw new UsageError('missing SERVICE');
+  const others = (_: unknown, index: number): boolean => index !== at;
+  const rest = { argv: split.argv.filter(others), origins: split.origins.filter(others), positionalsAt: [], afterUnknownFlag: new Set<number>() };
+  return { ref: split.argv[at]!, rest };
+}
+
 const create: Command = {
   name: 'create',
   summary: 'Create a new service',
@@ -216,10 +252,7 @@ const update: Command = {
   ].join('\n'),
   async run(context) {
     const wait = waitOptions(context);
-    const split = specArguments(context);
-    const [ref, extra] = split.positionals;
-    if (ref === undefined) throw new UsageError('missing SERVICE');
-    if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
+    const { ref, rest: split } = takeService(specArguments(context));
     const client = await context.control();
     const inspection = await client.call('service.inspect', { ref });
     const current = specFromWire(inspection.spec);

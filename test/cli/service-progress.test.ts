@@ -80,6 +80,18 @@ test('create follows each slot, printing a line only when it changes, until runn
   assert.is(polls, 3);
 });
 
+test('--quiet waits without progress; errors still show', async () => {
+  script([{ tasks: [task(1, 'pending'), task(2, 'running')] }, { tasks: [task(1, 'running'), task(2, 'running')] }]);
+  const quiet = await wait(['service', 'scale', '-q', 'web=2']);
+  assert.is(quiet.code, 0, quiet.stderr);
+  assert.is(quiet.stderr, '');
+  assert.is(polls, 2);
+  script([{ tasks: [task(1, 'pending'), task(2, 'running')] }]);
+  const timedOut = await wait(['service', 'scale', '--quiet', '--timeout', '1s', 'web=2']);
+  assert.is(timedOut.code, 1);
+  assert.match(timedOut.stderr, '[EDGE_CLI_CONVERGE_TIMEOUT]');
+});
+
 test('--json waits silently and prints only the result', async () => {
   script([{ tasks: [task(1, 'pending'), task(2, 'running')] }, { tasks: [task(1, 'running'), task(2, 'running')] }]);
   const result = await wait(['service', 'create', '--json', '--name', 'web', 'nginx:alpine']);

@@ -203,6 +203,17 @@ test('service update: a flag runtime/spec refuses is exit 2 and nothing is chang
   const none = await run(['service', 'update', '--replicas', '2']);
   assert.is(none.code, 2);
   assert.match(none.stderr, 'missing SERVICE');
+  // A misspelt flag leaves its value behind as an argument: SERVICE is still the last one, and runtime/spec names the flag.
+  const misspelt = await run(['service', 'update', '--replica', '2', 'web']);
+  assert.is(misspelt.code, 2);
+  assert.match(misspelt.stderr, 'edgectl service update web has 1 problem');
+  assert.match(misspelt.stderr, 'argument 1: --replica is not a flag of this command; did you mean --replicas?');
+  const misspeltLast = await run(['service', 'update', 'web', '--netwrok', 'lan']);
+  assert.is(misspeltLast.code, 2, 'the value after an unknown flag is not taken for SERVICE');
+  assert.match(misspeltLast.stderr, 'argument 2: --netwrok is not a flag of this command');
+  const stray = await run(['service', 'update', 'extra', '--replicas', '2', 'web']);
+  assert.is(stray.code, 2);
+  assert.match(stray.stderr, 'argument 1: "extra" is not a flag, and the only argument update takes is the service\'s name (web)');
   const unknown = await run(['service', 'update', '--replicas', '2', 'nope']);
   assert.is(unknown.code, 1);
   assert.match(unknown.stderr, '[EDGE_SERVICE_NOT_FOUND]');
