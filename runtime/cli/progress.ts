@@ -110,6 +110,13 @@ function shownLines(assessment: Assessment): { name: string; text: string }[] {
   return [...unfinished, { name: `${assessment.name}.*`, text: `${hidden} more slots not shown` }];
 }
 
+/**
+ * Lines of the block redrawn on a terminal: moving up past the top of the
+ * screen is not possible, so the block must stay shorter than a small
+ * terminal (24 rows); converged services shrink to their summary line.
+ */
+const terminalLinesMax = 20;
+
 /** Draws the progress block: in place on a terminal, changed lines appended elsewhere. */
 class ProgressBoard {
   private readonly printed = new Map<string, string>();
@@ -119,28 +126,39 @@ class ProgressBoard {
   constructor(private readonly context: CommandContext) {}
 
   show(assessments: readonly Assessment[]): void {
-    const rows: [key: string, text: string][] = [];
-    for (const assessment of assessments) {
-      rows.push([`${assessment.name}:`, assessment.summary]);
-      for (const line of shownLines(assessment)) {
-        this.nameWidth = Math.max(this.nameWidth, line.name.length);
-        rows.push([line.name, `${line.name.padEnd(this.nameWidth)}  ${line.text}`]);
-      }
-    }
     const terminal = this.context.progressTerminal;
-    if (terminal === null) {
-      for (const [key, text] of rows) {
-        if (this.printed.get(key) === text) continue;
-        this.printed.set(key, text);
-        this.context.progress(text);
-      }
-      return;
+    if (terminal === null) this.append(assessments);
+    else this.redraw(assessments, terminal.columns);
+  }
+
+  private rows(assessment: Assessment, withSlots: boolean): [key: string, text: string][] {
+    const rows: [string, string][] = [[`${assessment.name}:`, assessment.summary]];
+    if (!withSlots) return rows;
+    for (const line of shownLines(assessment)) {
+      this.nameWidth = Math.max(this.nameWidth, line.name.length);
+      rows.push([line.name, `${line.name.padEnd(this.nameWidth)}  ${line.text}`]);
     }
-    // Back to the first line drawn last time, clear to the end of the screen, draw again; lines are cut so none wraps.
-    const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}F\x1b[J` : '';
-    const width = Math.max(20, terminal.columns - 1);
-    this.context.progressText(`${up}${rows.map(([, text]) => `${text.slice(0, width)}\n`).join('')}`);
-    this.drawnLines = rows.length;
+    return rows;
+  }
+
+  private append(assessments: readonly Assessment[]): void {
+    for (const [key, text] of assessments.flatMap((assessment) => this.rows(assessment, true))) {
+      if (this.printed.get(key) === text) continue;
+      this.printed.set(key, text);
+      this.context.progress(text);
+    }
+  }
+
+  private redraw(assessments: readonly Assessment[], columns: number): void {
+    let lines = assessments.flatMap((assessment) => this.rows(assessment, assessment.outcome !== 'converged')).map(([, text]) => text);
+    if (lines.length > terminalLinesMax) {
+      lines = [...lines.slice(0, terminalLinesMax - 1), `… ${lines.length - terminalLinesMax + 1} more lines: see edgectl service ps`];
+    }
+    // Up to the first line drawn last time, clear to the end of the screen, draw again; lines are cut so none wraps.
+    const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A\r\x1b[J` : '';
+    const width = Math.max(20, columns - 1);
+    this.context.progressText(`${up}${lines.map((line) => `${line.slice(0, width)}\n`).join('')}`);
+    this.drawnLines = lines.length;
   }
 }
 

@@ -3,6 +3,7 @@
 // update, and stack files, are read by runtime/spec; this file splits them
 // from edgectl's own flags, talks to edged, and (unless --detach) waits for
 // the tasks with progress.ts.
+import { assert } from '../common/assert.js';
 import { EdgeError } from '../common/errors.js';
 import {
   createFlagTable, diffSpecs, parseServiceCreateFlags, parseServiceUpdateFlags, parseStack, readStackFile, specLimits, SpecProblemsError, updateFlagTable,
@@ -193,7 +194,7 @@ function serviceFlagList(table: SpecFlagTable): string {
 
 function specArguments(context: CommandContext): SpecArguments {
   const split = specArgumentsOf.get(context.args);
-  if (split === undefined) throw new EdgeError('EDGE_CLI_INTERNAL', 'service flags were not split before the command ran');
+  assert(split !== undefined, 'a command with service flags runs only after serviceFlagsParser split them');
   return split;
 }
 
