@@ -23,6 +23,10 @@ export interface DaemonConfig {
   /** Node name; defaults to the OS hostname. */
   hostname: string;
   labels: Record<string, string>;
+  /** Registries reached over plain http (host:port), e.g. a local registry on the LAN. */
+  insecureRegistries: string[];
+  /** Directory for the OCI runtime's state (tmpfs); empty means under the data dir. */
+  runtimeRoot: string;
   /** Board profile id; empty means "detect from /proc". */
   board: string;
   /** A flashed board's boot-partition config (join token, labels); empty means "look in the usual places". */
@@ -48,6 +52,8 @@ export function defaultConfig(): DaemonConfig {
     labels: {},
     board: '',
     bootConfig: '',
+    insecureRegistries: [],
+    runtimeRoot: '',
     configFile: '',
     bootConfigFile: '',
   };
@@ -72,6 +78,8 @@ export const settings: readonly Setting[] = [
   { key: 'manager', flag: '--manager', env: 'EDGED_MANAGER', yaml: 'manager', help: 'manager IP:PORT to join (default: found over mDNS)' },
   { key: 'hostname', flag: '--hostname', env: 'EDGED_HOSTNAME', yaml: 'hostname', help: 'node name (default: the OS hostname)' },
   { key: 'labels', flag: '--labels', env: 'EDGED_LABELS', yaml: 'labels', help: 'node labels k=v,k2=v2' },
+  { key: 'insecureRegistries', flag: '--insecure-registries', env: 'EDGED_INSECURE_REGISTRIES', yaml: 'insecure-registries', help: 'registries reached over plain http: host:port,host2:port' },
+  { key: 'runtimeRoot', flag: '--runtime-root', env: 'EDGED_RUNTIME_ROOT', yaml: 'runtime-root', help: 'state directory of the OCI runtime (default: under the data dir)' },
   { key: 'board', flag: '--board', env: 'EDGED_BOARD', yaml: 'board', help: 'board profile id (default: detected)' },
   { key: 'bootConfig', flag: '--boot-config', env: 'EDGED_BOOT_CONFIG', yaml: 'boot-config', help: 'flashed boot config edgectl.yaml (default: /boot/firmware/edgectl.yaml if present)' },
 ];
@@ -103,6 +111,12 @@ export function parseHostPort(text: string, where: string, options: { anyPort?: 
 }
 
 function assign(config: DaemonConfig, setting: Setting, raw: unknown, where: string): void {
+  if (setting.key === 'insecureRegistries') {
+    const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(',').map((item) => item.trim()).filter(Boolean);
+    for (const item of list) if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(item)) throw new ConfigError(`${where}: "${item}" is not a registry host[:port]`);
+    config.insecureRegistries = list;
+    return;
+  }
   if (setting.key === 'labels') {
     if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
       const text = Object.entries(raw as Record<string, unknown>).map(([k, v]) => `${k}=${String(v)}`).join(',');

@@ -27,6 +27,7 @@ import type { DaemonConfig } from './config.js';
 import type { NodeContext } from './context.js';
 import { ControlServer } from './control-server.js';
 import { installLeaderOperations, registerControlHandlers } from './control-handlers.js';
+import { installServiceOperations, registerServiceHandlers } from './service-handlers.js';
 import { loadIdentity, saveIdentity, type NodeIdentity } from './identity.js';
 import { joinCluster, type ManagerFinder } from './join.js';
 import { ManagerRuntime, newNodeId } from './manager.js';
@@ -98,6 +99,7 @@ export class Daemon {
     };
     this.finder = options.finder ?? mdnsManagerFinder(this.context);
     registerControlHandlers(this.router, this);
+    registerServiceHandlers(this.router, this);
     this.control = new ControlServer(options.config.controlSocket, this.context.codec, this.router);
   }
 
@@ -154,6 +156,7 @@ export class Daemon {
     if (identity.role === 'manager') {
       this.manager = await ManagerRuntime.start({ context: this.context, identity, credentials, bootstrap, seedManagers: managers });
       installLeaderOperations(this.manager);
+      installServiceOperations(this.manager);
       this.manager.onOwnRoleChange((role) => void this.switchRole(role));
     } else {
       const known = managers.length > 0 ? managers : this.savedManagers();
@@ -278,6 +281,7 @@ export class Daemon {
     const identity: NodeIdentity = { nodeId, clusterId, role: 'manager', raftId: 1, addr: this.context.advertiseAddr };
     const manager = await ManagerRuntime.start({ context: this.context, identity, credentials, bootstrap: true, seedManagers: [] });
     installLeaderOperations(manager);
+    installServiceOperations(manager);
     manager.onOwnRoleChange((role) => void this.switchRole(role));
     this.manager = manager;
     this.advertise(identity, ca.certPem);

@@ -20,7 +20,10 @@ import type { ManagerAddress } from '../wire/messages/cluster.js';
 import type { RaftMessageBody } from '../wire/messages/raft.js';
 import type { NodeContext } from './context.js';
 import type { NodeIdentity } from './identity.js';
+import { Dispatcher } from './dispatcher.js';
 import { GossipDriver } from './gossip-driver.js';
+import { LeaderLoop } from './orchestration.js';
+import { startNodeAgent, type NodeAgentParts } from './node-agent.js';
 import { NodeNetwork } from './node-network.js';
 import { raftBodyOf, raftMessageOf } from './raft-transport.js';
 
@@ -69,10 +72,13 @@ export class ManagerRuntime {
   readonly network: NodeNetwork;
   raft!: RaftNode;
   gossip!: GossipDriver;
+  dispatcher!: Dispatcher;
+  private leaderLoop: LeaderLoop | undefined;
+  private agentParts: NodeAgentParts | undefined;
   private statusTimer: ReturnType<typeof setInterval> | undefined;
   private statusWriteInFlight = false;
   private readonly seeds: Map<number, ManagerAddress>;
-  private readonly context: NodeContext;
+  readonly context: NodeContext;
   private stopped = false;
 
   private constructor(private readonly start: ManagerStart) {
@@ -142,6 +148,33 @@ export class ManagerRuntime {
     this.gossip = new GossipDriver({ context, identity, network: this.network });
     this.gossip.start(this.managerAddresses().map((manager) => manager.addr));
     this.statusTimer = setInterval(() => this.syncNodeStatus(), statusSyncIntervalMs);
+    this.dispatcher = new Dispatcher(this);
+    router.on('dispatcher.hello', (body, { peer, link }) => {
+      if ((body as { nodeId: string }).nodeId !== peer.nodeId) return;
+      const endpoint = { assign: (assignment: unknown) => link.notify('dispatcher.assign', assignment) };
+      this.dispatcher.attach(peer.nodeId, endpoint);
+      link.onClose(() => this.dispatcher.detach(peer.nodeId, endpoint));
+    });
+    router.on('dispatcher.status', (body, { peer }) => this.dispatcher.report(peer.nodeId, (body as { updates: never[] }).updates));
+    this.leaderLoop = new LeaderLoop(this);
+    this.leaderLoop.start();
+    await this.startLocalAgent();
+  }
+
+  /** A manager runs tasks too; its agent talks to this manager's dispatcher directly. */
+  private async startLocalAgent(): Promise<void> {
+    const self = this.identity.nodeId;
+    const endpoint = {
+      assign: (body: unknown) => {
+        const agent = this.agentParts?.agent;
+        if (agent) void agent.onAssign(body as never).catch((error: Error) => this.context.log(`agent: ${error.message}`));
+      },
+    };
+    this.agentParts = await startNodeAgent(this.context, self, (topic, body) => {
+      if (topic === 'dispatcher.hello') this.dispatcher.attach(self, endpoint);
+      else if (topic === 'dispatcher.status') this.dispatcher.report(self, (body as { updates: never[] }).updates);
+    });
+    this.agentParts?.agent.onSessionOpen();
   }
 
   /**
@@ -188,6 +221,10 @@ export class ManagerRuntime {
       }
     }
     clearInterval(this.statusTimer);
+    await this.agentParts?.agent.stop();
+    await this.agentParts?.executor.close();
+    this.leaderLoop?.stop();
+    this.dispatcher?.stop();
     this.gossip?.stop();
     await this.raft.stop();
     await this.network.stop();

@@ -9,6 +9,7 @@ import type { NodeContext } from './context.js';
 import type { NodeIdentity } from './identity.js';
 import { GossipDriver } from './gossip-driver.js';
 import { NodeNetwork } from './node-network.js';
+import { startNodeAgent, type NodeAgentParts } from './node-agent.js';
 
 /** How often a worker refreshes its session (managers list, role, cluster time). */
 export const sessionPollMs = 3000;
@@ -40,6 +41,15 @@ export class WorkerRuntime {
   static async start(context: NodeContext, identity: NodeIdentity, credentials: NodeCredentials, managers: ManagerAddress[]): Promise<WorkerRuntime> {
     const runtime = new WorkerRuntime(context, identity, credentials, managers);
     await runtime.network.listen();
+    runtime.agentParts = await startNodeAgent(context, identity.nodeId, (topic, body) => {
+      const link = runtime.session?.current;
+      if (!link) throw new Error('no session with a manager');
+      link.notify(topic, body);
+    });
+    runtime.network.router.on('dispatcher.assign', (body) => {
+      const agent = runtime.agentParts?.agent;
+      if (agent) void agent.onAssign(body as never).catch((error: Error) => context.log(`agent: ${error.message}`));
+    });
     runtime.gossip = new GossipDriver({ context, identity, network: runtime.network });
     runtime.gossip.start(managers.map((manager) => manager.addr));
     runtime.session = new ReconnectingLink({
@@ -78,6 +88,8 @@ export class WorkerRuntime {
 
   async stop(): Promise<void> {
     clearInterval(this.pollTimer);
+    await this.agentParts?.agent.stop();
+    await this.agentParts?.executor.close();
     this.gossip?.stop();
     this.session?.stop();
     await this.network.stop();
@@ -91,6 +103,23 @@ export class WorkerRuntime {
   }
 
   private announced = false;
+  private agentParts: NodeAgentParts | undefined;
+  /** The link the agent was last told is its session. */
+  private agentLink: Link | undefined;
+
+  /** The agent hears of each new session once, and of its loss. */
+  private tellAgent(link: Link): void {
+    const agent = this.agentParts?.agent;
+    if (!agent || this.agentLink === link) return;
+    this.agentLink = link;
+    agent.onSessionOpen();
+    link.onClose(() => {
+      if (this.agentLink === link) {
+        this.agentLink = undefined;
+        agent.onSessionLost();
+      }
+    });
+  }
 
   private async openSession(link: Link): Promise<void> {
     try {
@@ -102,6 +131,7 @@ export class WorkerRuntime {
       if (this.connectedTo !== link.peer.nodeId || !this.announced) this.context.log(`session open with manager ${link.peer.nodeId}; ${answer.managers.length} manager(s) known`);
       this.announced = true;
       if (answer.role !== this.identity.role) this.roleListener?.(answer.role);
+      this.tellAgent(link);
     } catch (error) {
       this.context.log(`session with ${link.peer.nodeId} failed: ${(error as Error).message}`);
       link.close('session failed');

@@ -93,8 +93,9 @@ export class TrustedTime implements Clock {
   }
 
   /** Clock interface: the best estimate (see reading()). */
+  /** Whole milliseconds: the learned offset is fractional, timestamps on the wire are integers. */
   nowMs(): number {
-    return this.reading().ms;
+    return Math.floor(this.reading().ms);
   }
 
   monotonicMs(): number {

@@ -38,7 +38,7 @@ export type Command =
   | { op: 'batch'; commands: Command[] };
 
 /** The fields of a task the orchestrator, scheduler or agent may change. */
-export type TaskChange = Partial<Pick<TaskRecord, 'nodeId' | 'state' | 'desiredState' | 'message' | 'error' | 'exitCode' | 'containerId' | 'restartCount'>>;
+export type TaskChange = Partial<Pick<TaskRecord, 'nodeId' | 'state' | 'desiredState' | 'message' | 'error' | 'exitCode' | 'containerId' | 'restartCount' | 'health'>>;
 
 export type CommandOp = Command['op'];
 

@@ -17,7 +17,9 @@ function updateTask(state: ClusterState, command: Extract<Command, { op: 'task.u
   // Observed state only moves forward: a late report of an older state is ignored, not an error.
   if (change.state !== undefined && taskStateRank(change.state) < taskStateRank(task.state)) return ok({ ignored: true });
   if (change.state !== undefined && isTerminal(task.state) && change.state !== task.state) return ok({ ignored: true });
-  const next: TaskRecord = { ...task, ...change, updatedAtMs: command.atMs };
+  // updatedAtMs means "observed since": only what the agent reports (state, health) moves it.
+  const observed = (change.state !== undefined && change.state !== task.state) || (change.health !== undefined && change.health !== task.health);
+  const next: TaskRecord = { ...task, ...change, updatedAtMs: observed ? command.atMs : task.updatedAtMs };
   state.tasks[command.id] = next;
   return ok();
 }

@@ -128,6 +128,8 @@ export interface TaskRecord {
   updatedAtMs: number;
   /** Restart bookkeeping for the restart policy. */
   restartCount: number;
+  /** Last health the agent reported, when the service has a health check. */
+  health?: 'starting' | 'healthy' | 'unhealthy';
 }
 
 export function taskStateRank(state: TaskState): number {

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlCall } from '../daemon/control-client.js';
 import { Lab } from './lab.js';
+import { labRegistryAddress } from './registry.js';
 
 export const edgedBundle = join(process.cwd(), 'dist/edged.js');
 export const edgectlBundle = join(process.cwd(), 'dist/edgectl.js');
@@ -37,6 +38,8 @@ export class Fleet {
       '--control-socket', host.controlSocket,
       '--listen-addr', `${host.address}:${edgedPort}`,
       '--hostname', `host${index}`,
+      '--runtime-root', host.runcRoot,
+      '--insecure-registries', labRegistryAddress,
       ...extra,
     ]);
   }

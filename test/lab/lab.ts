@@ -7,7 +7,7 @@
 // namespace and keeps /sys/fs/cgroup visible (runc needs it; `ip netns exec`
 // remounts /sys and hides it).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const LAB_SUBNET_PREFIX = '10.254.42';
@@ -53,6 +53,27 @@ function existingNamespaces(): string[] {
     .split('\n')
     .map((line) => line.split(' ')[0]!)
     .filter(Boolean);
+}
+
+/** Containers the lab's edged processes started (each host has its own runc root under the state dir). */
+function removeContainers(stateDir: string): void {
+  if (!existsSync(stateDir)) return;
+  for (const host of readdirSync(stateDir)) {
+    const root = join(stateDir, host, 'runc', 'runtime');
+    if (!existsSync(root)) continue;
+    const ids = run('runc', ['--root', root, 'list', '-q'], { allowFailure: true }).split('\n').filter(Boolean);
+    for (const id of ids) run('runc', ['--root', root, 'delete', '--force', id], { allowFailure: true });
+  }
+}
+
+/** Overlay and bind mounts the image store left under the state dir, deepest first. */
+function unmountUnder(stateDir: string): void {
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((target) => target.startsWith(`${stateDir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const target of mounts) run('umount', ['-l', target], { allowFailure: true });
 }
 
 export class Lab {
@@ -229,6 +250,7 @@ export class Lab {
         }
       }
     }
+    removeContainers(stateDir);
     for (const namespace of existingNamespaces()) {
       if (namespace === `${name}-sw` || namespace.startsWith(`${name}-h`)) {
         run('ip', ['netns', 'pids', namespace], { allowFailure: true })
@@ -244,6 +266,7 @@ export class Lab {
         run('ip', ['netns', 'delete', namespace], { allowFailure: true });
       }
     }
+    unmountUnder(stateDir);
     rmSync(stateDir, { recursive: true, force: true });
   }
 

@@ -1,0 +1,41 @@
+// The task runner on this node: the executor (runc/crun), the image store and
+// the agent that ties them to the dispatcher. Every node has one, managers
+// included; a node without an OCI runtime logs why and runs no tasks.
+import { join } from 'node:path';
+import { createAgent, type Agent, type AgentTopic, type AssignBody } from '../agent/index.js';
+import { createExecutor, type CreatedExecutor } from '../containers/executor/index.js';
+import { ImageService } from '../containers/image/index.js';
+import type { NodeContext } from './context.js';
+
+export interface NodeAgentParts {
+  agent: Agent;
+  executor: CreatedExecutor;
+}
+
+/**
+ * Starts the agent; `send` carries its messages to a dispatcher. Returns
+ * undefined (and logs the fix) when containers cannot run here.
+ */
+export async function startNodeAgent(context: NodeContext, nodeId: string, send: (topic: AgentTopic, body: unknown) => void): Promise<NodeAgentParts | undefined> {
+  const dataDir = context.config.dataDir;
+  let agent: Agent | undefined;
+  try {
+    const executor = await createExecutor({
+      dataDir: join(dataDir, 'containers'),
+      runtimeRoot: join(context.config.runtimeRoot || join(dataDir, 'run'), 'runtime'),
+      onHealthChange: (event) => agent?.onHealthChange(event),
+    });
+    const images = await ImageService.open({ dataDir: join(dataDir, 'images'), insecureRegistries: context.config.insecureRegistries });
+    agent = await createAgent({ nodeId, executor, images, send, clock: context.time, log: (line) => context.log(`agent: ${line}`), stateDir: dataDir });
+    const adopted = executor.recovery.adopted.length;
+    context.log(`agent: running tasks with cgroup v${executor.cgroupVersion}${adopted > 0 ? `; ${adopted} container(s) from before the restart adopted` : ''}`);
+    return { agent, executor };
+  } catch (error) {
+    context.log(`agent: this node will run no tasks: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+export function assignBody(body: unknown): AssignBody {
+  return body as AssignBody;
+}

@@ -1,0 +1,77 @@
+// Services on real hosts with real containers: a stack from examples/ is
+// deployed and answers on each node's address; six replicas spread 2-2-2;
+// a killed worker's replicas run elsewhere; the reason of a task that fits
+// nowhere is shown; removing a service stops its containers.
+import { execFileSync } from 'node:child_process';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { needsCommands, needsRoot } from '../common/env.js';
+import { Fleet, waitUntil } from './fleet.js';
+import { labBusyboxImage, startLabRegistry } from './registry.js';
+
+const ready = needsRoot() && needsCommands('ip', 'nsenter', 'runc', 'docker-registry');
+
+function tasks(fleet: Fleet, service: string): any[] {
+  return JSON.parse(fleet.edgectl(1, ['service', 'ps', service, '--json']));
+}
+
+function runningPerNode(list: any[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const task of list) if (task.state === 'running' && task.desiredState === 'running') counts.set(task.node, (counts.get(task.node) ?? 0) + 1);
+  return counts;
+}
+
+function fetchFrom(fleet: Fleet, from: number, address: string): string {
+  return fleet.lab.exec(from, 'wget', ['-q', '-O', '-', `http://${address}:8080/`], { timeoutMs: 5000 });
+}
+
+test('deploy, spread, answer on each node, heal after a worker dies, explain what cannot run', async () => {
+  if (!ready) return;
+  const fleet = Fleet.create({ name: 'svc', hosts: 3 });
+  try {
+    await startLabRegistry(fleet.lab);
+    for (let index = 1; index <= 3; index++) fleet.start(index);
+    for (let index = 1; index <= 3; index++) await fleet.ready(index);
+    const init = JSON.parse(fleet.edgectl(1, ['swarm', 'init', '--json']));
+    for (const index of [2, 3]) fleet.edgectl(index, ['swarm', 'join', '--token', init.workerToken, fleet.address(1)]);
+
+    // The example stack: one web task per board (host port 8080), six asked for.
+    fleet.edgectl(1, ['service', 'deploy', '-f', 'examples/web-stack.yml', '--stack', 'web', '--detach']);
+    await waitUntil(() => runningPerNode(tasks(fleet, 'web_httpd')).size === 3, 90_000, 'a web task running on each of the 3 hosts');
+    for (const index of [1, 2, 3]) {
+      const page = fetchFrom(fleet, 1, fleet.lab.host(index).address);
+      assert.ok(page.trim().length > 0, `host${index} answers on its address`);
+    }
+    const pending = tasks(fleet, 'web_httpd').filter((task) => task.state === 'pending');
+    assert.is(pending.length, 3, 'three replicas cannot be placed on three boards');
+    assert.match(pending[0].message, /no suitable node/);
+
+    // Six replicas without a host port: spread evenly.
+    fleet.edgectl(1, ['service', 'create', '--detach', '--name', 'spread', '--replicas', '6', '--reserve-memory', '8M', labBusyboxImage, 'sleep', '3600']);
+    await waitUntil(() => [...runningPerNode(tasks(fleet, 'spread')).values()].reduce((a, b) => a + b, 0) === 6, 90_000, 'six spread tasks running');
+    assert.equal([...runningPerNode(tasks(fleet, 'spread')).values()].sort(), [2, 2, 2]);
+
+    // A worker dies: its replicas come back on the others.
+    fleet.kill(3);
+    const killedAt = Date.now();
+    await waitUntil(() => {
+      const counts = runningPerNode(tasks(fleet, 'spread'));
+      return !counts.has('host3') && [...counts.values()].reduce((a, b) => a + b, 0) === 6;
+    }, 60_000, 'replacements of host3\'s tasks running elsewhere');
+    console.log(`dead worker → replacements running: ${Date.now() - killedAt} ms`);
+
+    // Removing a service stops its containers on every node.
+    fleet.edgectl(1, ['service', 'rm', 'spread']);
+    await waitUntil(() => {
+      const listed = execFileSync('runc', ['--root', `${fleet.lab.host(1).runcRoot}/runtime`, 'list', '-q'], { encoding: 'utf8' });
+      return !tasks(fleet, 'web_httpd').some((task) => listed.includes(task.id)) || listed.trim().split('\n').filter(Boolean).length <= 1;
+    }, 30_000, 'spread containers gone from host1');
+  } catch (error) {
+    for (const index of [1, 2, 3]) console.log(`--- host${index}\n${fleet.logs(index).slice(-3000)}`);
+    throw error;
+  } finally {
+    fleet.destroy();
+  }
+});
+
+test.run();
