@@ -4,7 +4,8 @@
 // next. A test applying a pass's actions with this and reconciling again
 // must get nothing back (idempotence).
 import { assert, unreachable } from '../common/assert.js';
-import { isTerminal, taskStateRank, type ServiceRecord, type TaskRecord } from '../store/services.js';
+import { type ServiceRecord, type TaskRecord } from '../store/services.js';
+import { isAssignedOrLater, isTerminal, stateRank } from './task-state.js';
 import { desiredStateRank, type Action } from './action.js';
 
 /** Services and tasks keyed by id, in insertion order. */
@@ -36,7 +37,7 @@ export function applyAction(maps: ServiceTaskMaps, action: Action): boolean {
     }
     case 'markTask': {
       const task = maps.tasks.get(action.taskId);
-      if (task === undefined || taskStateRank(action.state) < taskStateRank(task.state)) return false;
+      if (task === undefined || stateRank(action.state) < stateRank(task.state)) return false;
       // A terminal state is final: a task that ended one way never ends another way.
       if (isTerminal(task.state) && action.state !== task.state) return false;
       if (task.state === action.state && task.message === action.message) return false;
@@ -67,7 +68,7 @@ export function applyAction(maps: ServiceTaskMaps, action: Action): boolean {
     }
     case 'assignTask': {
       const task = maps.tasks.get(action.taskId);
-      if (task === undefined || taskStateRank(task.state) >= taskStateRank('assigned')) return false;
+      if (task === undefined || isAssignedOrLater(task.state)) return false;
       maps.tasks.set(task.id, { ...task, nodeId: action.nodeId, state: 'assigned', message: '', updatedAtMs: action.atMs });
       return true;
     }

@@ -15,7 +15,8 @@
 // or unknown when the holder was made and has come back since therefore
 // never keeps its old task, whatever state it reports. If several older
 // tasks qualify, the one running longest stays (the proven one).
-import { isTerminal, type ServiceRecord, type TaskRecord } from '../store/services.js';
+import { type ServiceRecord, type TaskRecord } from '../store/services.js';
+import { isTerminal } from './task-state.js';
 import { observedSinceMs, stableAtMs } from './observation.js';
 import type { Pass } from './pass.js';
 import { updateConfigInEffect, type Slot } from './slots.js';

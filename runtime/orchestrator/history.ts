@@ -7,7 +7,8 @@
 // slots that exist. A holder is never pruned, even when it has ended (it is
 // how a slot that gave up restarting stays visible), and neither is a task
 // that has not ended.
-import { isTerminal, type ServiceRecord, type TaskRecord } from '../store/services.js';
+import { type ServiceRecord, type TaskRecord } from '../store/services.js';
+import { isTerminal } from './task-state.js';
 import type { Pass } from './pass.js';
 import { restartsInWindow } from './restart.js';
 import { isGlobalMode, isLive, type Slot } from './slots.js';

@@ -4,7 +4,7 @@
 //   - tasks given desired shutdown before any node took them (state new or
 //     pending): no agent will ever report on them, so the orchestrator
 //     marks them shutdown itself, which lets history pruning drop them.
-import { isTerminal, taskStateRank } from '../store/services.js';
+import { isAssignedOrLater, isTerminal } from './task-state.js';
 import type { Pass } from './pass.js';
 import { isLive } from './slots.js';
 
@@ -15,7 +15,7 @@ export function clearLeftovers(pass: Pass): void {
       else pass.shutDown(task, 'its service was removed');
     }
     const current = pass.task(task.id);
-    if (current === undefined || isLive(current) || taskStateRank(current.state) >= taskStateRank('assigned')) continue;
+    if (current === undefined || isLive(current) || isAssignedOrLater(current.state)) continue;
     pass.emit({ kind: 'markTask', taskId: task.id, state: 'shutdown', message: 'shut down before a node took it', atMs: pass.nowMs });
   }
 }

@@ -19,7 +19,8 @@
 //     them would double them. Managers learn the truth from gossip soon.
 // Only non-terminal tasks are touched: a failed or completed task is the
 // restart stage's business, wherever its node is.
-import { isTerminal, taskStateRank, type ServiceRecord, type TaskRecord } from '../store/services.js';
+import { type ServiceRecord, type TaskRecord } from '../store/services.js';
+import { isAssignedOrLater, isTerminal } from './task-state.js';
 import type { NodeRecord } from '../store/state.js';
 import type { Pass } from './pass.js';
 import { holderOf, isGlobalMode, isLive } from './slots.js';
@@ -49,7 +50,7 @@ function loseTask(pass: Pass, task: TaskRecord, reason: string): void {
   const service = pass.service(task.serviceId);
   const replace = service !== undefined && isLive(task) && isReplicaHolder(pass, service, task);
   pass.shutDown(task, reason);
-  if (taskStateRank(task.state) >= taskStateRank('assigned')) pass.emit({ kind: 'markTask', taskId: task.id, state: 'orphaned', message: reason, atMs: pass.nowMs });
+  if (isAssignedOrLater(task.state)) pass.emit({ kind: 'markTask', taskId: task.id, state: 'orphaned', message: reason, atMs: pass.nowMs });
   if (replace) pass.createTask(service, { slot: task.slot, nodeId: '', restartCount: task.restartCount, reason: `replaces ${task.id}: ${reason}` });
 }
 

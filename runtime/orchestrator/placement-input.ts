@@ -1,6 +1,7 @@
 // What the placer is told about the cluster, built the same way for the
 // scheduler stage and for rebalancing.
-import { isTerminal, taskStateRank, type ServiceRecord, type TaskRecord } from '../store/services.js';
+import { type ServiceRecord, type TaskRecord } from '../store/services.js';
+import { isAssignedOrLater, isTerminal } from './task-state.js';
 import type { NodeRecord } from '../store/state.js';
 import type { PlacedTask, PlacerNode } from './placer.js';
 
@@ -19,7 +20,7 @@ export function placerNodes(nodes: readonly NodeRecord[], allocatableMemoryBytes
 export function placedTasks(tasks: Iterable<TaskRecord>, services: ReadonlyMap<string, ServiceRecord>): PlacedTask[] {
   const placed: PlacedTask[] = [];
   for (const task of tasks) {
-    if (task.nodeId === '' || isTerminal(task.state) || taskStateRank(task.state) < taskStateRank('assigned')) continue;
+    if (task.nodeId === '' || isTerminal(task.state) || !isAssignedOrLater(task.state)) continue;
     const service = services.get(task.serviceId);
     placed.push({
       taskId: task.id,

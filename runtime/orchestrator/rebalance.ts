@@ -12,7 +12,8 @@
 // rebalanceQuietMs old. The quiet period and the stability requirement are
 // what make it slow: one batch must have settled before the next is even
 // considered. Jobs and global services are never moved.
-import { isTerminal, type ServiceRecord, type TaskRecord } from '../store/services.js';
+import { type ServiceRecord, type TaskRecord } from '../store/services.js';
+import { isTerminal } from './task-state.js';
 import { stableAtMs } from './observation.js';
 import type { Pass } from './pass.js';
 import { placedTasks, placerNodes } from './placement-input.js';

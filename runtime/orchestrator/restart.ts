@@ -19,7 +19,8 @@
 // and the slot is filled again straight away by the replicated stage.
 // A global task restarts on its own node, and only while that node takes new
 // tasks (ready, active, matching); otherwise it waits for the node.
-import { isTerminal, type ServiceRecord, type ServiceSpec, type TaskRecord } from '../store/services.js';
+import { type ServiceRecord, type ServiceSpec, type TaskRecord } from '../store/services.js';
+import { isTerminal } from './task-state.js';
 import type { Pass } from './pass.js';
 import { isGlobalMode, isJobMode, type Slot } from './slots.js';
 

@@ -109,7 +109,7 @@ function replaceOutdated(pass: Pass, service: ServiceRecord, holder: TaskRecord,
   pass.replaceTask(service, holder, {
     nodeId: isGlobalMode(service.spec.mode) ? holder.nodeId : '',
     restartCount: 0,
-    reason: `${verb} to spec version ${service.specVersion} (${config.order})`,
+    reason: `${verb} to spec version ${service.specVersion} (${startFirst ? 'start-first' : 'stop-first'})`,
     keepOld: startFirst,
   });
 }

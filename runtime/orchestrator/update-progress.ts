@@ -10,7 +10,8 @@
 //   busy workers = inFlight (new tasks not stable yet)
 //                + cooling (new tasks that became stable less than delayMs ago)
 // and the update may start (parallelism − busy) more slots.
-import { isTerminal, type ServiceRecord, type TaskRecord, type UpdateConfig } from '../store/services.js';
+import { type ServiceRecord, type TaskRecord, type UpdateConfig } from '../store/services.js';
+import { isTerminal } from './task-state.js';
 import { isFailure, stableAtMs } from './observation.js';
 import type { Slot } from './slots.js';
 

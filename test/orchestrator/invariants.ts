@@ -68,9 +68,16 @@ export class InvariantChecker {
     if (spec !== undefined && !matchesConstraints(spec, node)) fail(`task ${task.id} ${verb} ${nodeId}, which does not match its constraints`);
   }
 
-  /** After any prefix of a pass: never more than two live tasks in a slot. */
-  checkWeak(): void {
-    for (const [slot, live] of this.liveBySlot()) if (live.length > 2) fail(`slot ${slot} has ${live.length} live tasks: ${live.map((task) => task.id).join(', ')}`);
+  /** Live tasks per slot before a pass, for checkWeak. */
+  liveCounts(): Map<string, number> {
+    return new Map([...this.liveBySlot()].map(([slot, live]) => [slot, live.length]));
+  }
+
+  /** After any prefix of a pass: no slot got worse than it was, and none holds more than two live tasks unless it already did. */
+  checkWeak(before: Map<string, number>): void {
+    for (const [slot, live] of this.liveBySlot()) {
+      if (live.length > Math.max(2, before.get(slot) ?? 0)) fail(`slot ${slot} has ${live.length} live tasks after part of a pass: ${live.map((task) => task.id).join(', ')}`);
+    }
   }
 
   /** After a whole pass is applied. */

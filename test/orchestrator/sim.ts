@@ -94,12 +94,13 @@ export class OrchestratorSim {
     const result = plan(this.input(), this.options);
     this.checker.checkActions(result.actions);
     partial = partial && result.actions.length > 0;
+    const liveBefore = partial ? this.checker.liveCounts() : new Map<string, number>();
     const applied = partial ? result.actions.slice(0, this.rng.int(result.actions.length)) : result.actions;
     if (partial) this.log(`leader stopped after ${applied.length} of ${result.actions.length} actions`);
     this.apply(applied);
     this.wakeAtMs = result.wakeAtMs;
     if (partial) {
-      this.checker.checkWeak();
+      this.checker.checkWeak(liveBefore);
     } else {
       this.checker.checkAfterReconcile();
       const again = plan(this.input(), this.options).actions;
@@ -150,7 +151,8 @@ export class OrchestratorSim {
     if (isTerminal(task.state) || taskStateRank(task.state) < taskStateRank('assigned')) return task;
     const node = this.node(task.nodeId);
     if (node === undefined || node.status !== 'ready') return task;
-    if (task.desiredState === 'shutdown') return reported(task, 'shutdown', this.nowMs, { message: 'stopped' });
+    // Stopping a container takes a while: a task often stays running for a step or two after its shutdown.
+    if (task.desiredState === 'shutdown') return this.rng.next() < 0.5 ? reported(task, 'shutdown', this.nowMs, { message: 'stopped' }) : task;
     const service = this.service(task.serviceId);
     const bad = service !== undefined && service.specVersion === task.specVersion && this.isBad(task.serviceId);
     const hasCheck = service?.spec.healthCheck !== null && service !== undefined;
@@ -195,7 +197,7 @@ export class OrchestratorSim {
       [1, () => this.rollbackService()],
       [1, () => this.addService()],
       [1, () => this.removeService()],
-      [1, () => this.reviveStaleTask()],
+      [4, () => this.reviveStaleTask()],
     ];
     let pick = this.rng.int(events.reduce((sum, [weight]) => sum + weight, 0));
     for (const [weight, event] of events) {
@@ -368,10 +370,11 @@ export class OrchestratorSim {
    * is live again and its node's status just changed.
    */
   private reviveStaleTask(): void {
-    const candidates = this.tasks.filter((task) => {
-      if (task.desiredState !== 'shutdown' || isTerminal(task.state) || this.node(task.nodeId)?.status !== 'ready') return false;
-      return this.tasks.some((other) => other.serviceId === task.serviceId && other.slot === task.slot && other.nodeId !== '' && other.generation > task.generation && other.desiredState !== 'shutdown' && (task.slot > 0 || other.nodeId === task.nodeId));
-    });
+    const newerOf = (task: TaskRecord): TaskRecord | undefined => this.tasks.find((other) => other.serviceId === task.serviceId && other.slot === task.slot && other.generation > task.generation && other.desiredState !== 'shutdown' && (task.slot > 0 || other.nodeId === task.nodeId));
+    const revivable = this.tasks.filter((task) => task.desiredState === 'shutdown' && !isTerminal(task.state) && this.node(task.nodeId)?.status === 'ready' && newerOf(task) !== undefined);
+    // Most telling when the newer task is not running yet: then only fencing, not the end of a handover, can stop the old one.
+    const early = revivable.filter((task) => newerOf(task)!.state !== 'running');
+    const candidates = early.length > 0 ? early : revivable;
     if (candidates.length === 0) return;
     const task = candidates[this.rng.int(candidates.length)]!;
     const service = this.service(task.serviceId);
