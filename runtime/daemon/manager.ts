@@ -23,7 +23,7 @@ import type { NodeIdentity } from './identity.js';
 import { Dispatcher } from './dispatcher.js';
 import { GossipDriver } from './gossip-driver.js';
 import { LeaderLoop } from './orchestration.js';
-import { startNodeAgent, type NodeAgentParts } from './node-agent.js';
+import { readTaskLogs, startNodeAgent, type LogLine, type NodeAgentParts } from './node-agent.js';
 import { NodeNetwork } from './node-network.js';
 import { raftBodyOf, raftMessageOf } from './raft-transport.js';
 
@@ -155,10 +155,37 @@ export class ManagerRuntime {
       this.dispatcher.attach(peer.nodeId, endpoint);
       link.onClose(() => this.dispatcher.detach(peer.nodeId, endpoint));
     });
+    router.handle('node.logs', async (body) => {
+      const request = body as { taskIds: string[]; tailLines: number };
+      return { lines: this.agentParts ? await readTaskLogs(this.agentParts.executor, request.taskIds, request.tailLines) : [] };
+    });
     router.on('dispatcher.status', (body, { peer }) => this.dispatcher.report(peer.nodeId, (body as { updates: never[] }).updates));
     this.leaderLoop = new LeaderLoop(this);
     this.leaderLoop.start();
     await this.startLocalAgent();
+  }
+
+  /** Output of tasks, from whichever nodes ran them (this one included). */
+  async taskLogs(tasks: readonly { id: string; nodeId: string }[], tailLines: number): Promise<LogLine[]> {
+    const byNode = new Map<string, string[]>();
+    for (const task of tasks) if (task.nodeId) byNode.set(task.nodeId, [...(byNode.get(task.nodeId) ?? []), task.id]);
+    const lines: LogLine[] = [];
+    for (const [nodeId, taskIds] of byNode) {
+      if (nodeId === this.identity.nodeId) {
+        if (this.agentParts) lines.push(...(await readTaskLogs(this.agentParts.executor, taskIds, tailLines)));
+        continue;
+      }
+      const node = this.store.state.nodes[nodeId];
+      if (!node || node.status !== 'ready') continue;
+      try {
+        const link = await this.network.peers.ready(node.addr, 3000);
+        const answer = (await link.request('node.logs', { taskIds, tailLines }, { timeoutMs: 10_000 })) as { lines: LogLine[] };
+        lines.push(...answer.lines);
+      } catch (error) {
+        this.context.log(`logs from ${node.hostname} unavailable: ${(error as Error).message}`);
+      }
+    }
+    return lines;
   }
 
   /** A manager runs tasks too; its agent talks to this manager's dispatcher directly. */

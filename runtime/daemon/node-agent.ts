@@ -36,6 +36,27 @@ export async function startNodeAgent(context: NodeContext, nodeId: string, send:
   }
 }
 
-export function assignBody(body: unknown): AssignBody {
-  return body as AssignBody;
+export interface LogLine {
+  task: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** The last `tailLines` lines of each task's container (container id = task id); unknown tasks give nothing. */
+export async function readTaskLogs(executor: CreatedExecutor, taskIds: readonly string[], tailLines: number): Promise<LogLine[]> {
+  const lines: LogLine[] = [];
+  for (const task of taskIds) {
+    const taskLines: LogLine[] = [];
+    try {
+      for await (const line of executor.logs(task, { follow: false })) {
+        taskLines.push({ task, stream: line.stream, text: line.text.slice(0, 64 * 1024) });
+        // Keep memory bounded on a board: only the tail is ever returned.
+        if (taskLines.length > tailLines * 2 + 1000) taskLines.splice(0, taskLines.length - tailLines);
+      }
+    } catch {
+      continue; // no such container here (removed, or never started)
+    }
+    lines.push(...taskLines.slice(-tailLines));
+  }
+  return lines;
 }

@@ -12,6 +12,7 @@ export function nodePolicy(): MessagePolicy {
     .allow('cluster.leaving', ['manager', 'worker'])
     .allow('gossip.message', ['manager', 'worker'])
     .allow('cluster.forward', ['manager'])
+    .allow('node.logs', ['manager'])
     .allow('raft.message', ['manager'])
     // A manager's own agent runs tasks too, so managers may speak the worker side.
     .allow('dispatcher.hello', ['worker', 'manager'])

@@ -11,6 +11,8 @@ import type { ServiceView, TaskView } from '../wire/messages/services.js';
 import type { Daemon } from './daemon.js';
 import { newNodeId, type ManagerRuntime } from './manager.js';
 
+const logsAnswerBytesMax = 3 * 1024 * 1024;
+
 function requireManager(daemon: Daemon): ManagerRuntime {
   if (daemon.manager) return daemon.manager;
   throw new EdgeError(daemon.worker ? 'EDGE_NOT_A_MANAGER' : 'EDGE_SWARM_NOT_MEMBER', daemon.worker ? 'this node is a worker; run this on a manager (or pass --host with a manager\'s control socket)' : 'this node is not part of a cluster: run `edgectl swarm init` or `edgectl swarm join` first');
@@ -173,6 +175,25 @@ export function registerServiceHandlers(router: Router, daemon: Daemon): void {
     const state = await manager.read(request.stale ?? false);
     const service = findService(state, request.ref);
     return { id: service.id, spec: toWire(service.spec), ...(service.previousSpec ? { previousSpec: toWire(service.previousSpec) } : {}), specVersion: service.specVersion, view: serviceView(state, service) };
+  });
+  router.handle('service.logs', async (body) => {
+    const request = body as { ref: string; tailLines?: number };
+    const manager = requireManager(daemon);
+    const state = await manager.read(false);
+    const service = findService(state, request.ref);
+    const tasks = Object.values(state.tasks).filter((task) => task.serviceId === service.id && task.nodeId !== '');
+    const lines = await manager.taskLogs(tasks, Math.min(request.tailLines ?? 1000, 10_000));
+    const byTask = new Map(tasks.map((task) => [task.id, task]));
+    // One answer is one frame: keep the newest lines that fit well under the frame limit.
+    let bytes = 0;
+    let first = lines.length;
+    while (first > 0 && bytes + lines[first - 1]!.text.length + 128 < logsAnswerBytesMax) bytes += lines[--first]!.text.length + 128;
+    return {
+      lines: lines.slice(first).map((line) => {
+        const task = byTask.get(line.task)!;
+        return { task: line.task, slot: task.slot, node: state.nodes[task.nodeId]?.hostname ?? task.nodeId, stream: line.stream, text: line.text };
+      }),
+    };
   });
   router.handle('service.ps', async (body) => {
     const request = body as { ref: string; all?: boolean; stale?: boolean };

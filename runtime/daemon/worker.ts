@@ -9,7 +9,7 @@ import type { NodeContext } from './context.js';
 import type { NodeIdentity } from './identity.js';
 import { GossipDriver } from './gossip-driver.js';
 import { NodeNetwork } from './node-network.js';
-import { startNodeAgent, type NodeAgentParts } from './node-agent.js';
+import { readTaskLogs, startNodeAgent, type NodeAgentParts } from './node-agent.js';
 
 /** How often a worker refreshes its session (managers list, role, cluster time). */
 export const sessionPollMs = 3000;
@@ -45,6 +45,10 @@ export class WorkerRuntime {
       const link = runtime.session?.current;
       if (!link) throw new Error('no session with a manager');
       link.notify(topic, body);
+    });
+    runtime.network.router.handle('node.logs', async (body) => {
+      const request = body as { taskIds: string[]; tailLines: number };
+      return { lines: runtime.agentParts ? await readTaskLogs(runtime.agentParts.executor, request.taskIds, request.tailLines) : [] };
     });
     runtime.network.router.on('dispatcher.assign', (body) => {
       const agent = runtime.agentParts?.agent;

@@ -47,9 +47,11 @@ test('deploy, spread, answer on each node, heal after a worker dies, explain wha
     assert.match(pending[0].message, /no suitable node/);
 
     // Six replicas without a host port: spread evenly.
-    fleet.edgectl(1, ['service', 'create', '--detach', '--name', 'spread', '--replicas', '6', '--reserve-memory', '8M', labBusyboxImage, 'sleep', '3600']);
+    fleet.edgectl(1, ['service', 'create', '--detach', '--name', 'spread', '--replicas', '6', '--reserve-memory', '8M', labBusyboxImage, 'sh', '-c', 'echo started on $(hostname); exec sleep 3600']);
     await waitUntil(() => [...runningPerNode(tasks(fleet, 'spread')).values()].reduce((a, b) => a + b, 0) === 6, 90_000, 'six spread tasks running');
     assert.equal([...runningPerNode(tasks(fleet, 'spread')).values()].sort(), [2, 2, 2]);
+    const logs = fleet.edgectl(1, ['service', 'logs', 'spread']);
+    assert.is(logs.split('\n').filter((line) => line.includes('started on')).length, 6, `logs from all six tasks on three nodes:\n${logs}`);
 
     // A worker dies: its replicas come back on the others.
     fleet.kill(3);

@@ -70,6 +70,13 @@ export const renewMethod = defineMethod({
   response: object({ certPem: pem, caPem: pem, role: oneOf('manager', 'worker'), raftId: uint(), managers: array(managerAddress, { maxItems: 64 }) }),
 });
 
+/** A manager collects a service's output from the nodes that ran its tasks (`edgectl service logs`). */
+export const logsMethod = defineMethod({
+  method: 'node.logs',
+  request: object({ taskIds: array(nodeId, { maxItems: 1000 }), tailLines: uint({ max: 100_000 }) }),
+  response: object({ lines: array(object({ task: nodeId, stream: oneOf('stdout', 'stderr'), text: string({ maxBytes: 64 * 1024 }) }), { maxItems: 100_000 }) }),
+});
+
 /** A node that leaves on purpose says so, so it is shown as left rather than down. */
 export const leavingTopic = defineTopic({ topic: 'cluster.leaving', body: object({ nodeId, graceful: bool() }) });
 
@@ -78,6 +85,6 @@ export const gossipTopic = defineTopic({ topic: 'gossip.message', body: any() })
 
 export const cluster = definePart({
   owner: 'cluster',
-  methods: [joinMethod, sessionMethod, forwardMethod, renewMethod],
+  methods: [joinMethod, sessionMethod, forwardMethod, renewMethod, logsMethod],
   topics: [leavingTopic, gossipTopic],
 });
