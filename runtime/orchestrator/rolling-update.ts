@@ -32,7 +32,7 @@ import type { ServiceRecord, TaskRecord, UpdateConfig } from '../store/services.
 import type { UpdateState } from './action.js';
 import { isEligible } from './global.js';
 import type { Pass } from './pass.js';
-import { isGlobalMode, isJobMode } from './slots.js';
+import { isGlobalMode, isJobMode, updateConfigInEffect } from './slots.js';
 import { measureUpdate, type UpdateProgress } from './update-progress.js';
 
 export function rollUpdates(pass: Pass): void {
@@ -49,7 +49,7 @@ export function checkUpdateFailures(pass: Pass): void {
   for (const service of pass.services()) {
     const status = service.updateStatus;
     if (isJobMode(service.spec.mode) || !isRolling(status.state)) continue;
-    const config = status.state === 'rolling-back' ? service.spec.rollback : service.spec.update;
+    const config = updateConfigInEffect(service);
     const progress = measure(pass, service, config, status.startedAtMs);
     if (failuresExceed(config, progress)) reactToFailures(pass, service, status.state, status.startedAtMs, progress);
   }
@@ -115,7 +115,7 @@ function replaceOutdated(pass: Pass, service: ServiceRecord, holder: TaskRecord,
 }
 
 function reactToFailures(pass: Pass, service: ServiceRecord, state: UpdateState, startedAtMs: number, progress: UpdateProgress): void {
-  const config = state === 'rolling-back' ? service.spec.rollback : service.spec.update;
+  const config = updateConfigInEffect(service);
   const last = progress.failures.reduce((latest, task) => (task.updatedAtMs > latest.updatedAtMs ? task : latest));
   const summary = `${progress.failures.length} of ${progress.total} tasks failed (max failure ratio ${config.maxFailureRatio}); last: task ${last.id} ${last.state}${last.error === '' ? '' : `: ${last.error}`}`;
   if (state === 'updating' && config.failureAction === 'rollback' && service.previousSpec !== null) {
