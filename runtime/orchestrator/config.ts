@@ -22,11 +22,13 @@ export interface OrchestratorConfig {
   rebalanceEnabled: boolean;
 
   /**
-   * A service is only rebalanced once this long has passed since its newest
-   * task was created, in ms. Default 30 000. It keeps rebalancing slow: a
-   * node that flaps, or a service still settling after a scale or an update,
-   * is not shuffled around. Lower moves tasks sooner after a node returns;
-   * higher moves them less often.
+   * A service is only rebalanced once this long has passed since a task of
+   * it was last created or stopped, in ms. Default 30 000. It keeps
+   * rebalancing slow: a node that flaps, or a service still settling after a
+   * scale or an update, is not shuffled around. Lower moves tasks sooner
+   * after a node returns; higher moves them less often. It is also how long
+   * a move may wait for the scheduler to place it on its target before it
+   * is given up.
    */
   rebalanceQuietMs: number;
 

@@ -8,29 +8,56 @@
 //
 // Settled means: not updating, rolling back or paused; every slot has one
 // live task, of the current spec version, running and stable; nothing of
-// the service is still shutting down; and its newest task is at least
-// rebalanceQuietMs old. The quiet period and the stability requirement are
+// the service is still shutting down; and no task of it was created or
+// stopped in the last rebalanceQuietMs. The quiet period and the stability requirement are
 // what make it slow: one batch must have settled before the next is even
-// considered. Jobs and global services are never moved.
+// considered. Jobs and global services are never moved. A move the
+// scheduler cannot place on its target is given up after rebalanceQuietMs.
 import { type ServiceRecord, type TaskRecord } from '../store/services.js';
-import { isTerminal } from './task-state.js';
+import { isAssignedOrLater, isTerminal } from './task-state.js';
 import { stableAtMs } from './observation.js';
 import type { Pass } from './pass.js';
 import { placedTasks, placerNodes } from './placement-input.js';
 import { isRolling } from './rolling-update.js';
 
 export function rebalanceServices(pass: Pass): void {
-  if (!pass.config.rebalanceEnabled) return;
   for (const service of pass.services()) {
-    if (service.spec.mode === 'replicated' && service.spec.replicas > 1) rebalanceService(pass, service);
+    if (service.spec.mode !== 'replicated') continue;
+    const abandoned = abandonStuckMoves(pass, service);
+    if (!abandoned && pass.config.rebalanceEnabled && service.spec.replicas > 1) rebalanceService(pass, service);
   }
+}
+
+/**
+ * A move is a replica task pinned to its target node. If the scheduler has
+ * not placed it within rebalanceQuietMs (the target filled up meanwhile), it
+ * is given up: dropped when the old task still serves (start-first), else
+ * replaced by a task the scheduler may put anywhere, so the slot is never
+ * left waiting on one node. Runs even with rebalancing turned off, to clear
+ * moves started before.
+ */
+function abandonStuckMoves(pass: Pass, service: ServiceRecord): boolean {
+  let abandoned = false;
+  for (const slot of pass.slotsOf(service.id)) {
+    const holder = slot.live[0];
+    if (holder === undefined || holder.slot === 0 || holder.nodeId === '' || isAssignedOrLater(holder.state)) continue;
+    const deadlineMs = holder.createdAtMs + pass.config.rebalanceQuietMs;
+    if (deadlineMs > pass.nowMs) {
+      pass.wakeAt(deadlineMs);
+      continue;
+    }
+    const reason = `move to node ${holder.nodeId} was not placed within ${pass.config.rebalanceQuietMs} ms`;
+    if (slot.live.length > 1) pass.shutDown(holder, reason);
+    else pass.replaceTask(service, holder, { nodeId: '', restartCount: holder.restartCount, reason, keepOld: false });
+    abandoned = true;
+  }
+  return abandoned;
 }
 
 function rebalanceService(pass: Pass, service: ServiceRecord): void {
   const holders = settledHolders(pass, service);
   if (holders === null) return;
-  const newestMs = pass.tasksOf(service.id).reduce((newest, task) => Math.max(newest, task.createdAtMs), 0);
-  const quietUntilMs = newestMs + pass.config.rebalanceQuietMs;
+  const quietUntilMs = lastChangeMs(pass, service) + pass.config.rebalanceQuietMs;
   if (quietUntilMs > pass.nowMs) {
     pass.wakeAt(quietUntilMs);
     return;
@@ -58,6 +85,15 @@ function rebalanceService(pass: Pass, service: ServiceRecord): void {
       keepOld: config.order === 'start-first',
     });
   }
+}
+
+/** When a task of the service was last created or last stopped (a given-up move counts, so it is not retried at once). */
+function lastChangeMs(pass: Pass, service: ServiceRecord): number {
+  let latest = 0;
+  for (const task of pass.tasksOf(service.id)) {
+    latest = Math.max(latest, task.createdAtMs, task.desiredState === 'shutdown' ? task.updatedAtMs : 0);
+  }
+  return latest;
 }
 
 /** The service's holders when it is settled enough to move, else null. */

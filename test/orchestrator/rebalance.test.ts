@@ -83,4 +83,28 @@ test("the hook's proposals are checked: moves of non-holders, from the wrong nod
   assert.equal(runStage(rebalanceServices, world), []);
 });
 
+test('a move the scheduler cannot place on its target is given up: dropped under start-first, unpinned under stop-first', () => {
+  // Proves a pinned move never leaves a slot waiting forever on one node.
+  for (const order of ['start-first', 'stop-first'] as const) {
+    const refusesN3: Placer = { ...testPlacer, place: (input) => testPlacer.place({ ...input, nodes: input.nodes.filter((entry) => entry.node.id !== 'n3') }) };
+    const world = piledUp(update({ parallelism: 1, order }), refusesN3);
+    world.nowMs = world.plan().wakeAtMs!;
+    const [move] = created(world.reconcile());
+    assert.equal(move?.nodeId, 'n3', order);
+    world.schedule();
+    world.runAgents();
+    assert.equal(world.task(move!.id).state, 'pending', `${order}: the target is full`);
+    world.advance(quietMs);
+    world.reconcile();
+    assert.equal(world.task(move!.id).desiredState, 'shutdown', order);
+    world.schedule();
+    world.runAgents();
+    assert.equal(created(world.reconcile()).filter((task) => task.nodeId === 'n3'), [], `${order}: not retried at once`);
+    world.options.config.rebalanceEnabled = false;
+    world.settle();
+    assert.equal(world.running('web').length, 6, `${order}: the slot is served again`);
+    assert.ok(world.live('web').every((task) => task.nodeId !== 'n3'), order);
+  }
+});
+
 test.run();
