@@ -35,16 +35,20 @@ test('deploy, spread, answer on each node, heal after a worker dies, explain wha
     const init = JSON.parse(fleet.edgectl(1, ['swarm', 'init', '--json']));
     for (const index of [2, 3]) fleet.edgectl(index, ['swarm', 'join', '--token', init.workerToken, fleet.address(1)]);
 
-    // The example stack: one web task per board (host port 8080), six asked for.
+    // The example stack: one web task per board (host port 8080).
     fleet.edgectl(1, ['service', 'deploy', '-f', 'examples/web-stack.yml', '--stack', 'web', '--detach']);
     await waitUntil(() => runningPerNode(tasks(fleet, 'web_httpd')).size === 3, 90_000, 'a web task running on each of the 3 hosts');
     for (const index of [1, 2, 3]) {
       const page = fetchFrom(fleet, 1, fleet.lab.host(index).address);
       assert.ok(page.trim().length > 0, `host${index} answers on its address`);
     }
+    // Six replicas of a one-per-board service on three boards: three stay pending and say why.
+    fleet.edgectl(1, ['service', 'scale', '--detach', 'web_httpd=6']);
+    await waitUntil(() => tasks(fleet, 'web_httpd').filter((task) => task.state === 'pending').length === 3, 30_000, 'three pending web tasks');
     const pending = tasks(fleet, 'web_httpd').filter((task) => task.state === 'pending');
-    assert.is(pending.length, 3, 'three replicas cannot be placed on three boards');
-    assert.match(pending[0].message, /no suitable node/);
+    assert.match(pending[0].message, /no suitable node .*8080/);
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    assert.is(runningPerNode(tasks(fleet, 'web_httpd')).size, 3, 'the health check (wget) keeps the web tasks running');
 
     // Six replicas without a host port: spread evenly.
     fleet.edgectl(1, ['service', 'create', '--detach', '--name', 'spread', '--replicas', '6', '--reserve-memory', '8M', labBusyboxImage, 'sh', '-c', 'echo started on $(hostname); exec sleep 3600']);

@@ -19,15 +19,15 @@ test('every example stack file parses and every service in it is valid', async (
 });
 
 test('the web example is the one the README promises', async () => {
-  // Proves web-stack.yml keeps its documented shape: local registry busybox httpd, 6 replicas one per host, port 8080, health, memory, update config.
+  // Proves web-stack.yml keeps its documented shape: the lab registry's busybox httpd, 3 replicas one per host, port 8080, health, memory, update config.
   const stack = parseStack(await readStackFile(join(examplesDir, 'web-stack.yml')), { fileName: 'web-stack.yml', stackName: 'web' });
   const [httpd] = stack.services;
   assert.is(httpd!.name, 'web_httpd');
-  assert.is(httpd!.image, '127.0.0.1:5000/busybox:latest');
-  assert.ok(httpd!.command.join(' ').includes('httpd -f -p 80'));
-  assert.is(httpd!.replicas, 6);
+  assert.is(httpd!.image, '10.254.42.1:5000/busybox:latest');
+  assert.ok(httpd!.command.join(' ').includes('httpd -f -p 8080'));
+  assert.is(httpd!.replicas, 3);
   assert.is(httpd!.placement.maxReplicasPerNode, 1);
-  assert.equal(httpd!.ports, [{ published: 8080, target: 80, protocol: 'tcp' }]);
+  assert.equal(httpd!.ports, [{ published: 8080, target: 8080, protocol: 'tcp' }]);
   assert.ok(httpd!.healthCheck !== null && httpd!.healthCheck.command.includes('wget'));
   assert.ok(httpd!.resources.memoryReservationBytes > 0 && httpd!.resources.memoryLimitBytes > httpd!.resources.memoryReservationBytes);
   assert.is(httpd!.update.parallelism, 2);
