@@ -47,7 +47,7 @@ function arbitraryCluster(rng: SeededRng): { services: ServiceRecord[]; tasks: T
       generation: 1 + rng.int(10),
       desiredState: pick(rng, ['running', 'complete', 'shutdown'] as const),
       state: pick(rng, taskStates),
-      message: pick(rng, ['', 'healthy', 'starting']),
+      ...(rng.int(2) === 0 ? {} : { health: pick(rng, ['starting', 'healthy', 'unhealthy'] as const) }),
       createdAtMs,
       updatedAtMs: createdAtMs + rng.int(nowMs - createdAtMs + 1),
       restartCount: rng.int(3),

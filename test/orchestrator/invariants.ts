@@ -114,7 +114,7 @@ export class InvariantChecker {
     if (node.statusChangedAtMs > newer.createdAtMs) fail(`${label} although its node came back after ${newer.id} was created`);
     if (service === undefined) return;
     const config = service.updateStatus.state === 'rolling-back' ? service.spec.rollback : service.spec.update;
-    const healthy = service.spec.healthCheck === null || newer.message === 'healthy';
+    const healthy = service.spec.healthCheck === null || newer.health === 'healthy';
     if (newer.state === 'running' && healthy && this.view.nowMs - newer.updatedAtMs >= config.monitorMs) fail(`${label} although ${newer.id} is stable`);
   }
 

@@ -59,9 +59,9 @@ test('start-first keeps capacity: the old task serves until the new one has been
   // Proves start-first handover with a health check: an unhealthy new task never replaces the old one.
   const healthCheck = { command: ['true'], intervalMs: 1000, timeoutMs: 1000, retries: 1, startPeriodMs: 0 };
   const world = web(3, { healthCheck });
-  world.tasks = world.tasks.map((task) => ({ ...task, message: 'healthy' }));
+  world.tasks = world.tasks.map((task) => ({ ...task, health: 'healthy' as const }));
   world.updateSpec('web', { image: 'registry.local/web:2', update: updateConfig({ order: 'start-first', monitorMs: 2000 }) });
-  const first = step(world, () => ({ message: 'starting' }));
+  const first = step(world, () => ({ health: 'starting' }));
   const [fresh] = created(first);
   assert.equal(shutDownIds(first), [], 'nothing stopped yet');
   const old = world.tasks.find((task) => task.slot === fresh!.slot && task.id !== fresh!.id && task.desiredState === 'running')!;
@@ -69,16 +69,16 @@ test('start-first keeps capacity: the old task serves until the new one has been
   step(world);
   assert.equal(world.task(old.id).desiredState, 'running', 'running but not healthy: the old task stays');
   assert.equal(world.running('web').length, 4, 'both serve during the handover');
-  world.report(fresh!.id, 'running', { message: 'healthy' });
+  world.report(fresh!.id, 'running', { health: 'healthy' });
   world.advance(1999);
   step(world);
   assert.equal(world.task(old.id).desiredState, 'running');
   world.advance(1);
-  const handover = step(world, () => ({ message: 'healthy' }));
+  const handover = step(world, () => ({ health: 'healthy' }));
   assert.ok(shutDownIds(handover).includes(old.id), 'healthy for monitorMs: the old task goes');
   for (let guard = 0; guard < 30 && world.service('web').updateStatus.state === 'updating'; guard++) {
     world.advance(1000);
-    step(world, () => ({ message: 'healthy' }));
+    step(world, () => ({ health: 'healthy' }));
     assert.ok(world.running('web').length >= 3, 'capacity never drops below 3');
     for (const [slot, live] of liveBySlot(world.tasks, 'web')) assert.ok(live.length <= 2, `slot ${slot}`);
   }

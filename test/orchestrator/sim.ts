@@ -163,7 +163,7 @@ export class OrchestratorSim {
         return reported(task, 'starting', this.nowMs, { message: 'starting' });
       case 'starting':
         if (bad && !hasCheck) return reported(task, 'failed', this.nowMs, { error: 'exit status 1', exitCode: 1 });
-        return reported(task, 'running', this.nowMs, { message: hasCheck ? 'starting' : 'started' });
+        return reported(task, 'running', this.nowMs, hasCheck ? { message: 'started', health: 'starting' } : { message: 'started' });
       case 'running':
         return this.runningStep(task, bad, hasCheck);
       default:
@@ -172,9 +172,9 @@ export class OrchestratorSim {
   }
 
   private runningStep(task: TaskRecord, bad: boolean, hasCheck: boolean): TaskRecord {
-    if (hasCheck && task.message !== 'healthy') {
+    if (hasCheck && task.health !== 'healthy') {
       if (bad) return reported(task, 'failed', this.nowMs, { error: 'health check failed', exitCode: 137 });
-      return { ...task, message: 'healthy', updatedAtMs: this.nowMs };
+      return { ...task, health: 'healthy', updatedAtMs: this.nowMs };
     }
     if (task.desiredState === 'complete' && this.rng.next() < 0.4) return reported(task, 'complete', this.nowMs, { exitCode: 0 });
     return task;
