@@ -49,7 +49,7 @@ export class FaultInjector {
     const ids = this.ids();
     const roll = rng.int(100);
     if (roll < 12) {
-      const shuffled = [...ids].sort(() => 0).map((id) => ({ id, key: rng.next() })).sort((a, b) => a.key - b.key).map((x) => x.id);
+      const shuffled = ids.map((id) => ({ id, key: rng.next() })).sort((a, b) => a.key - b.key).map((x) => x.id);
       const cut = 1 + rng.int(Math.max(1, shuffled.length - 1));
       network.partition([shuffled.slice(0, cut), shuffled.slice(cut)]);
       this.trace?.(`FAULT partition [${shuffled.slice(0, cut)}] | [${shuffled.slice(cut)}]`);
