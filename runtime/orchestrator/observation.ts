@@ -1,23 +1,18 @@
-// How the orchestrator reads what agents reported. The store model has no
-// health field and no "running since" time yet, so the two readings live
-// here, in one place, to change when the model grows them:
-//   health: a `health` field on the task when present ('starting' |
-//     'healthy' | 'unhealthy', as the dispatcher's status message carries
-//     it), otherwise the message: an agent running a health check writes
-//     "healthy" into the task's message once the check passes.
-//   since:  updatedAtMs, which the store must set only when the agent reports
-//     a change (state or health), never when the manager changes desired
-//     state. The update monitor and restart delays count from it.
+// How the orchestrator reads what agents reported, in one place:
+//   health: the task's `health` field, as the agent last reported it
+//     ('starting' | 'healthy' | 'unhealthy'); absent when nothing was
+//     reported (or the service has no health check).
+//   since:  updatedAtMs, which the store moves only when the agent reports a
+//     change of state or health, never when the manager changes desired
+//     state ("observed since"). The update monitor and restart delays count
+//     from it.
 import type { ServiceSpec, TaskRecord, TaskState } from '../store/services.js';
 
 export type TaskHealth = 'starting' | 'healthy' | 'unhealthy';
 
 /** The task's health as last reported; null when nothing was reported. */
 export function taskHealth(task: TaskRecord): TaskHealth | null {
-  const field = (task as { health?: unknown }).health;
-  if (field === 'starting' || field === 'healthy' || field === 'unhealthy') return field;
-  if (task.message === 'healthy' || task.message === 'unhealthy') return task.message;
-  return null;
+  return task.health ?? null;
 }
 
 /** When the agent last reported a change for the task (its state or its health), ms. */
