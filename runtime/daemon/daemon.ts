@@ -16,6 +16,7 @@ import { createNodeKeyAndRequest } from '../pki/certificate-request.js';
 import { NodeCredentialsStore, type NodeCredentials } from '../pki/credentials-store.js';
 import { JoinTokenRegistry, secretHashHex } from '../pki/join-token-registry.js';
 import { parseJoinToken } from '../pki/join-token.js';
+import { renewalAtMs } from '../pki/renewal.js';
 import { TrustedTime } from '../pki/trusted-time.js';
 import { Router } from '../transport/link.js';
 import { wireCodec } from '../transport/wire-codec.js';
@@ -71,6 +72,8 @@ function mdnsManagerFinder(context: NodeContext): ManagerFinder {
     return peers.map((peer) => (peer.addresses[0]!.includes(':') ? `[${peer.addresses[0]}]:${peer.port}` : `${peer.addresses[0]}:${peer.port}`));
   };
 }
+
+type RenewAnswer = { certPem: string; caPem: string; role: 'manager' | 'worker'; raftId: number; managers: ManagerAddress[] };
 
 export class Daemon {
   state: DaemonState = 'inactive';
@@ -130,6 +133,7 @@ export class Daemon {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.autoJoinTimer);
+    clearTimeout(this.renewalTimer);
     await this.advertiser?.stop();
     await this.manager?.stop();
     await this.worker?.stop();
@@ -166,6 +170,7 @@ export class Daemon {
     this.state = 'active';
     this.stateMessage = `${identity.role} of cluster ${identity.clusterId}`;
     if (identity.role === 'manager') this.advertise(identity, credentials.caBundlePem);
+    this.scheduleRenewal(credentials.certPem);
   }
 
   private switching = false;
@@ -180,9 +185,8 @@ export class Daemon {
     if (!identity || identity.role === role || this.switching || this.stopping) return;
     this.switching = true;
     try {
-      const host = identity.addr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-      const { keyPem, csrPem } = await createNodeKeyAndRequest({ hostname: this.context.platform.hostname, addresses: [host] });
-      let answer: { certPem: string; caPem: string; role: 'manager' | 'worker'; raftId: number; managers: ManagerAddress[] };
+      const { keyPem, csrPem } = await this.newKeyAndRequest(identity);
+      let answer: RenewAnswer;
       if (this.manager) {
         // Keep voting until Raft has removed this member: leaving first could strand a two-manager cluster.
         const manager = this.manager;
@@ -196,9 +200,7 @@ export class Daemon {
         while (stillMember() && Date.now() - started < 15_000) await new Promise((resolve) => setTimeout(resolve, 100));
         answer = await manager.renew(identity.nodeId, csrPem);
       } else {
-        const link = this.worker?.sessionLink();
-        if (!link) throw new EdgeError('EDGE_LINK_UNREACHABLE', 'no session with a manager', { retryable: true });
-        answer = (await link.request('cluster.renew', { csrPem }, { timeoutMs: 15_000 })) as typeof answer;
+        answer = await this.renewThroughSession(csrPem);
       }
       if (answer.role !== role) return;
       const credentials: NodeCredentials = { keyPem, certPem: `${answer.certPem.trimEnd()}\n${answer.caPem.trimEnd()}\n`, caBundlePem: answer.caPem };
@@ -222,6 +224,57 @@ export class Daemon {
     } finally {
       this.switching = false;
     }
+  }
+
+  private renewalTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private async newKeyAndRequest(identity: NodeIdentity): Promise<{ keyPem: string; csrPem: string }> {
+    const host = identity.addr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    return createNodeKeyAndRequest({ hostname: this.context.platform.hostname, addresses: [host] });
+  }
+
+  private async renewThroughSession(csrPem: string): Promise<RenewAnswer> {
+    const link = this.worker?.sessionLink();
+    if (!link) throw new EdgeError('EDGE_LINK_UNREACHABLE', 'no session with a manager', { retryable: true });
+    return (await link.request('cluster.renew', { csrPem }, { timeoutMs: 15_000 })) as RenewAnswer;
+  }
+
+  /**
+   * Node certificates renew themselves at a random point between 50 % and
+   * 80 % of their life (spread so a fleet does not renew at once): a new key,
+   * a new certificate, new links from then on. A failure retries in a minute.
+   */
+  private scheduleRenewal(certPem: string): void {
+    clearTimeout(this.renewalTimer);
+    const leaf = firstCertificatePem(certPem);
+    const nowMs = this.context.time.nowMs();
+    let atMs = renewalAtMs(leaf, this.context.rng);
+    // notBefore is backdated for clock skew; on a short-lived certificate that can put the window in the past. Then 50–80 % of what is left.
+    if (atMs <= nowMs) atMs = nowMs + (Date.parse(new X509Certificate(leaf).validTo) - nowMs) * (0.5 + 0.3 * this.context.rng.next());
+    // setTimeout holds at most ~24.8 days; a longer wait re-arms on the way.
+    const delayMs = Math.max(0, Math.min(atMs - this.context.time.nowMs(), 20 * 24 * 3600 * 1000));
+    this.renewalTimer = setTimeout(() => {
+      if (atMs > this.context.time.nowMs()) return this.scheduleRenewal(certPem);
+      void this.renewCertificate().catch((error: Error) => {
+        this.context.log(`certificate renewal failed: ${error.message}; retrying in a minute`);
+        this.renewalTimer = setTimeout(() => this.scheduleRenewal(certPem), 60_000);
+        this.renewalTimer.unref();
+      });
+    }, delayMs);
+    this.renewalTimer.unref();
+  }
+
+  /** Replaces this node's key and certificate, keeping its role. */
+  async renewCertificate(): Promise<void> {
+    const identity = this.identity;
+    if (!identity) return;
+    const { keyPem, csrPem } = await this.newKeyAndRequest(identity);
+    const answer = this.manager ? await this.manager.renew(identity.nodeId, csrPem) : await this.renewThroughSession(csrPem);
+    const credentials: NodeCredentials = { keyPem, certPem: `${answer.certPem.trimEnd()}\n${answer.caPem.trimEnd()}\n`, caBundlePem: answer.caPem };
+    await new NodeCredentialsStore(this.dataDir).save(credentials);
+    (this.manager?.network ?? this.worker?.network)?.updateCredentials(credentials);
+    this.context.log(`certificate renewed: serial ${new X509Certificate(answer.certPem).serialNumber.toLowerCase()}, valid until ${new X509Certificate(answer.certPem).validTo}`);
+    this.scheduleRenewal(credentials.certPem);
   }
 
   /** Managers announce themselves on the LAN so boards with a token find them (a hint: joiners verify the CA). */
@@ -293,6 +346,7 @@ export class Daemon {
       clusterId,
       createdAtMs: nowMs,
       ca: { certPem: ca.certPem, keyPem: await ca.exportKeyPem() },
+      ...(request.certExpiryMs ? { certValidityMs: request.certExpiryMs } : {}),
       tokens: registry.state(),
       node: {
         id: nodeId, hostname: this.context.platform.hostname, role: 'manager', raftId: 1, addr: this.context.advertiseAddr,
@@ -305,6 +359,7 @@ export class Daemon {
     await new NodeCredentialsStore(this.dataDir).save(credentials);
     await saveIdentity(this.dataDir, identity);
     await this.saveTokens(tokens);
+    this.scheduleRenewal(credentials.certPem);
     this.state = 'active';
     this.stateMessage = `manager of cluster ${clusterId}`;
     this.context.log(`created cluster ${clusterId}; this node (${nodeId}) is its first manager at ${this.context.advertiseAddr}`);

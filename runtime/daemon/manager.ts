@@ -406,7 +406,7 @@ export class ManagerRuntime {
     const node = state.nodes[nodeId];
     if (!node) throw new EdgeError('EDGE_NODE_NOT_FOUND', `node ${nodeId} is not a member (removed?): join again with a token`);
     const ca = await CertificateAuthority.fromPem(state.ca, this.context.time);
-    const certPem = await ca.issueNodeCertificate({ csrPem, nodeId, role: node.role });
+    const certPem = await ca.issueNodeCertificate({ csrPem, nodeId, role: node.role, ...(state.certValidityMs > 0 ? { validityMs: state.certValidityMs } : {}) });
     const serial = new X509Certificate(certPem).serialNumber.toLowerCase();
     try {
       await this.write({ op: 'node.cert', id: nodeId, serial });
@@ -443,7 +443,7 @@ export class ManagerRuntime {
     const ca = await CertificateAuthority.fromPem(state.ca, this.context.time);
     const role = new JoinTokenRegistry(state.tokens).roleForToken(request.token, [ca.digestHex]);
     const nodeId = newNodeId();
-    const certPem = await ca.issueNodeCertificate({ csrPem: request.csrPem, nodeId, role });
+    const certPem = await ca.issueNodeCertificate({ csrPem: request.csrPem, nodeId, role, ...(state.certValidityMs > 0 ? { validityMs: state.certValidityMs } : {}) });
     const serial = new X509Certificate(certPem).serialNumber.toLowerCase();
     const nowMs = this.context.time.nowMs();
     const node: NodeRecord = {

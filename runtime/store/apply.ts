@@ -81,6 +81,7 @@ export function applyCommand(state: ClusterState, command: Command): ApplyResult
       state.clusterId = command.clusterId;
       state.createdAtMs = command.createdAtMs;
       state.ca = { ...command.ca };
+      state.certValidityMs = command.certValidityMs ?? 0;
       state.tokens = command.tokens;
       return addNode(state, command.node);
     case 'node.add':

@@ -12,6 +12,7 @@ export type Command =
       clusterId: string;
       createdAtMs: number;
       ca: { certPem: string; keyPem: string };
+      certValidityMs?: number;
       tokens: JoinTokenRegistryState;
       node: NodeRecord;
     }

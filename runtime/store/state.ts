@@ -41,6 +41,8 @@ export interface ClusterState {
   createdAtMs: number;
   /** The root CA and its key: replicated so that whichever manager leads can sign certificates. */
   ca: { certPem: string; keyPem: string };
+  /** Lifetime of node certificates, ms; 0 means the PKI default (90 days). */
+  certValidityMs: number;
   tokens: JoinTokenRegistryState;
   nodes: Record<string, NodeRecord>;
   /** Removed nodes: their ids and serials are refused on every link. */
@@ -72,6 +74,7 @@ export function emptyState(): ClusterState {
     clusterId: '',
     createdAtMs: 0,
     ca: { certPem: '', keyPem: '' },
+    certValidityMs: 0,
     tokens: { worker: { secretSha256Hex: '', createdAtMs: 0 }, manager: { secretSha256Hex: '', createdAtMs: 0 } },
     nodes: {},
     denied: { nodeIds: [], serials: [] },
