@@ -62,11 +62,9 @@ test('every installed file has its source bytes, mode and root ownership', () =>
 test('edged.service runs the arm64 node with the board V8 flags, restarts forever, and is enabled', () => {
   if (!ready) return;
   const unit = rootFile(output, offsets.rootOffset, '/usr/lib/systemd/system/edged.service').toString();
-  assert.match(unit, `ExecStart=/opt/edgectl/node/bin/node ${profile.v8Flags.join(' ')} /opt/edgectl/lib/edged.js\n`);
+  assert.match(unit, `ExecStart=/opt/edgectl/node/bin/node ${profile.v8Flags.join(' ')} /opt/edgectl/lib/edged.js --data-dir /var/lib/edgectl --boot-config /boot/firmware/edgectl.yaml --board pi4b\n`);
   assert.match(unit, '\nRestart=always\n');
   assert.match(unit, '\nStartLimitIntervalSec=0\n');
-  assert.match(unit, '--board pi4b');
-  assert.match(unit, '--boot-config /boot/firmware/edgectl.yaml');
   assert.match(unit, '\nWantedBy=multi-user.target\n');
   assert.is(symlinkTarget(output, offsets.rootOffset, '/etc/systemd/system/multi-user.target.wants/edged.service'), '/usr/lib/systemd/system/edged.service');
   assert.is(symlinkTarget(output, offsets.rootOffset, '/etc/systemd/system/sysinit.target.wants/edgectl-hostname.service'), '/usr/lib/systemd/system/edgectl-hostname.service');
