@@ -73,6 +73,9 @@ function mdnsManagerFinder(context: NodeContext): ManagerFinder {
   };
 }
 
+/** Refusals no retry can fix: the token itself is wrong for this cluster. */
+const tokenRefusals = new Set(['EDGE_PKI_TOKEN_INVALID', 'EDGE_PKI_TOKEN_MALFORMED', 'EDGE_PKI_TOKEN_WRONG_CA', 'EDGE_PKI_CA_MISMATCH']);
+
 type RenewAnswer = { certPem: string; caPem: string; role: 'manager' | 'worker'; raftId: number; managers: ManagerAddress[] };
 
 export class Daemon {
@@ -147,7 +150,7 @@ export class Daemon {
       await this.join(this.options.config.joinToken, this.options.config.manager || undefined, 5000);
     } catch (error) {
       const edge = error as EdgeError;
-      const fatal = /^EDGE_PKI_TOKEN/.test(edge.code ?? '') || edge.code === 'EDGE_PKI_CA_MISMATCH';
+      const fatal = tokenRefusals.has(edge.code ?? '');
       this.state = fatal ? 'error' : 'joining';
       this.stateMessage = `auto-join: ${edge.message}`;
       const delayMs = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)) * (0.5 + this.context.rng.next() / 2);

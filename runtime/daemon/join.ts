@@ -131,7 +131,7 @@ export async function joinCluster(options: { context: NodeContext; token: string
       lastError = error as Error;
       const code = (error as EdgeError).code ?? '';
       options.context.log(`join through ${candidate} failed: ${(error as Error).message}`);
-      if (/^EDGE_PKI_(TOKEN|CA_MISMATCH)/.test(code)) throw error;
+      if (code === 'EDGE_PKI_CA_MISMATCH' || code === 'EDGE_PKI_TOKEN_INVALID' || code === 'EDGE_PKI_TOKEN_MALFORMED' || code === 'EDGE_PKI_TOKEN_WRONG_CA') throw error;
     }
   }
   throw lastError ?? new EdgeError('EDGE_JOIN_NO_MANAGER', 'no manager could be reached', { retryable: true });

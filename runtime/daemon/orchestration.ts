@@ -2,7 +2,7 @@
 // the scheduler places them, and each pass's actions become one batch of
 // store commands (one Raft entry). Runs only while this manager leads.
 import { randomBytes } from 'node:crypto';
-import { applyActions, defaultOrchestratorConfig, plan, schedulingActions, type Action } from '../orchestrator/index.js';
+import { applyActions, defaultOrchestratorConfig, plan, runsDifferently, schedulingActions, type Action } from '../orchestrator/index.js';
 import { matchesConstraints, rebalance, schedule } from '../scheduler/index.js';
 import type { Command } from '../store/commands.js';
 import type { ClusterState, NodeRecord } from '../store/state.js';
@@ -23,12 +23,12 @@ function allocatable(node: NodeRecord): number {
   return node.allocatableBytes > 0 ? node.allocatableBytes : node.memoryBytes;
 }
 
-export function commandOf(action: Action, state: Readonly<ClusterState>): Command | undefined {
+export function commandOf(action: Action, state: Readonly<ClusterState>, nowMs: number): Command | undefined {
   switch (action.kind) {
     case 'createTask':
       return { op: 'task.create', task: action.task };
     case 'setDesiredState':
-      return { op: 'task.update', id: action.taskId, change: { desiredState: action.desiredState, message: action.reason.slice(0, 1000) }, atMs: Date.now() };
+      return { op: 'task.update', id: action.taskId, change: { desiredState: action.desiredState, message: action.reason.slice(0, 1000) }, atMs: nowMs };
     case 'markTask':
       return { op: 'task.update', id: action.taskId, change: { state: action.state, message: action.message.slice(0, 1000) }, atMs: action.atMs };
     case 'removeTask':
@@ -38,8 +38,9 @@ export function commandOf(action: Action, state: Readonly<ClusterState>): Comman
     case 'setUpdateStatus':
       return { op: 'service.status', id: action.serviceId, status: { state: action.state, message: action.message.slice(0, 1000), startedAtMs: action.startedAtMs } };
     case 'rollbackService': {
-      const previous = state.services[action.serviceId]?.previousSpec;
-      return previous ? { op: 'service.update', id: action.serviceId, spec: previous, rollback: true, atMs: action.atMs } : undefined;
+      const service = state.services[action.serviceId];
+      const previous = service?.previousSpec;
+      return service && previous ? { op: 'service.update', id: action.serviceId, spec: previous, rollback: true, rolls: runsDifferently(service.spec, previous), atMs: action.atMs } : undefined;
     }
   }
 }
@@ -73,7 +74,7 @@ export class LeaderLoop {
       const reconciled = plan(input, options).actions;
       const after = applyActions(input, reconciled);
       const placed = schedulingActions({ ...input, services: after.services, tasks: after.tasks }, { placer, allocatableMemoryBytes: allocatable });
-      const commands = [...reconciled, ...placed].map((action) => commandOf(action, state)).filter((command): command is Command => command !== undefined);
+      const commands = [...reconciled, ...placed].map((action) => commandOf(action, state, nowMs)).filter((command): command is Command => command !== undefined);
       for (let start = 0; start < commands.length; start += batchCommandsMax) {
         await manager.write({ op: 'batch', commands: commands.slice(start, start + batchCommandsMax) });
       }

@@ -4,6 +4,7 @@
 import { EdgeError } from '../common/errors.js';
 import { diffSpecs, planStackDeploy, validateServiceSpec } from '../spec/index.js';
 import { validatePlacement } from '../scheduler/index.js';
+import { runsDifferently } from '../orchestrator/index.js';
 import { isTerminal, type ServiceRecord, type ServiceSpec, type TaskRecord } from '../store/services.js';
 import type { ClusterState } from '../store/state.js';
 import type { Router } from '../transport/link.js';
@@ -111,7 +112,8 @@ const serviceOperations: Record<string, (manager: ManagerRuntime, body: any) => 
     const service = findService(manager.state, request.ref);
     checkSpec(request.spec);
     if (!diffSpecs(service.spec, request.spec).changed) return { id: service.id, specVersion: service.specVersion, changed: false };
-    const { specVersion } = (await manager.write({ op: 'service.update', id: service.id, spec: request.spec, rollback: false, atMs: Math.floor(manager.context.time.nowMs()) })) as { specVersion: number };
+    const rolls = runsDifferently(service.spec, request.spec);
+    const { specVersion } = (await manager.write({ op: 'service.update', id: service.id, spec: request.spec, rollback: false, rolls, atMs: Math.floor(manager.context.time.nowMs()) })) as { specVersion: number };
     return { id: service.id, specVersion, changed: true };
   },
   'service.scale': async (manager, request: { ref: string; replicas: number }) => {
@@ -120,13 +122,15 @@ const serviceOperations: Record<string, (manager: ManagerRuntime, body: any) => 
       throw new EdgeError('EDGE_SERVICE_NOT_SCALABLE', `${service.spec.name} runs in ${service.spec.mode} mode (one task per node); only replicated services scale`);
     }
     const spec = { ...service.spec, replicas: request.replicas };
-    const { specVersion } = (await manager.write({ op: 'service.update', id: service.id, spec, rollback: false, atMs: Math.floor(manager.context.time.nowMs()) })) as { specVersion: number };
+    // Scaling adds or removes tasks; it does not restart the ones that run.
+    const { specVersion } = (await manager.write({ op: 'service.update', id: service.id, spec, rollback: false, rolls: false, atMs: Math.floor(manager.context.time.nowMs()) })) as { specVersion: number };
     return { id: service.id, specVersion };
   },
   'service.rollback': async (manager, request: { ref: string }) => {
     const service = findService(manager.state, request.ref);
     if (!service.previousSpec) throw new EdgeError('EDGE_SERVICE_NO_PREVIOUS_SPEC', `${service.spec.name} has no previous spec to roll back to`);
-    const { specVersion } = (await manager.write({ op: 'service.update', id: service.id, spec: service.previousSpec, rollback: true, atMs: Math.floor(manager.context.time.nowMs()) })) as { specVersion: number };
+    const rolls = runsDifferently(service.spec, service.previousSpec);
+    const { specVersion } = (await manager.write({ op: 'service.update', id: service.id, spec: service.previousSpec, rollback: true, rolls, atMs: Math.floor(manager.context.time.nowMs()) })) as { specVersion: number };
     return { id: service.id, specVersion };
   },
   'service.rm': async (manager, request: { ref: string }) => {

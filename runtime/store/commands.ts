@@ -29,7 +29,8 @@ export type Command =
   | { op: 'tokens.set'; tokens: JoinTokenRegistryState }
   | { op: 'service.create'; service: ServiceRecord }
   /** A new spec (an update), or the previous one back (`rollback`). */
-  | { op: 'service.update'; id: string; spec: ServiceSpec; rollback: boolean; atMs: number }
+  /** `rolls`: the tasks must be replaced (what they run changed); false for a scale or a change of update settings. */
+  | { op: 'service.update'; id: string; spec: ServiceSpec; rollback: boolean; atMs: number; rolls?: boolean }
   | { op: 'service.status'; id: string; status: ServiceRecord['updateStatus'] }
   | { op: 'service.remove'; id: string }
   | { op: 'task.create'; task: TaskRecord }

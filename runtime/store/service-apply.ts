@@ -40,15 +40,18 @@ export function applyServiceCommand(state: ClusterState, command: ServiceCommand
       const service = state.services[command.id];
       if (!service) return refused('EDGE_SERVICE_NOT_FOUND', `no service ${command.id}`);
       if (command.spec.name !== service.spec.name) return refused('EDGE_SERVICE_RENAME', 'a service cannot be renamed: create a new one');
+      // Absent `rolls` (older entries) means the tasks roll, as before the field existed.
+      const rolls = command.rolls ?? true;
+      const specVersion = rolls ? service.specVersion + 1 : service.specVersion;
       state.services[command.id] = {
         ...service,
         previousSpec: command.rollback ? null : service.spec,
         spec: command.spec,
-        specVersion: service.specVersion + 1,
+        specVersion,
         updatedAtMs: command.atMs,
-        updateStatus: { state: command.rollback ? 'rolling-back' : 'updating', message: '', startedAtMs: command.atMs },
+        updateStatus: rolls ? { state: command.rollback ? 'rolling-back' : 'updating', message: '', startedAtMs: command.atMs } : service.updateStatus,
       };
-      return ok({ specVersion: service.specVersion + 1 });
+      return ok({ specVersion });
     }
     case 'service.status': {
       const service = state.services[command.id];

@@ -57,6 +57,30 @@ test('deploy, spread, answer on each node, heal after a worker dies, explain wha
     const logs = fleet.edgectl(1, ['service', 'logs', 'spread']);
     assert.is(logs.split('\n').filter((line) => line.includes('started on')).length, 6, `logs from all six tasks on three nodes:\n${logs}`);
 
+    // Scaling does not restart running tasks.
+    const before = new Set(tasks(fleet, 'spread').filter((task) => task.state === 'running').map((task) => task.id));
+    fleet.edgectl(1, ['service', 'scale', '--detach', 'spread=7']);
+    await waitUntil(() => tasks(fleet, 'spread').filter((task) => task.state === 'running').length === 7, 60_000, 'seven spread tasks');
+    for (const id of before) assert.ok(tasks(fleet, 'spread').some((task) => task.id === id && task.state === 'running'), `task ${id} kept running through the scale`);
+    fleet.edgectl(1, ['service', 'scale', '--detach', 'spread=6']);
+    await waitUntil(() => tasks(fleet, 'spread').filter((task) => task.state === 'running' && task.desiredState === 'running').length === 6, 60_000, 'back to six');
+
+    // An update to an image that does not exist fails and, with failure action rollback, returns to the old spec.
+    const beforeUpdate = JSON.parse(fleet.edgectl(1, ['service', 'inspect', 'web_httpd']))[0] ?? JSON.parse(fleet.edgectl(1, ['service', 'inspect', 'web_httpd']));
+    const oldImage = (beforeUpdate.spec ?? beforeUpdate.Spec ?? beforeUpdate).image;
+    let updateFailed = false;
+    try {
+      fleet.edgectl(1, ['service', 'update', '--image', '10.254.42.1:5000/busybox:missing', '--timeout', '120s', 'web_httpd'], 150_000);
+    } catch {
+      updateFailed = true;
+    }
+    assert.ok(updateFailed, 'the CLI reports the failed update');
+    await waitUntil(() => {
+      const inspected = JSON.parse(fleet.edgectl(1, ['service', 'inspect', 'web_httpd']));
+      const current = Array.isArray(inspected) ? inspected[0] : inspected;
+      return (current.spec ?? current).image === oldImage && runningPerNode(tasks(fleet, 'web_httpd')).size === 3;
+    }, 120_000, 'web_httpd rolled back and running on three hosts');
+
     // A worker dies: its replicas come back on the others.
     fleet.kill(3);
     const killedAt = Date.now();
@@ -73,7 +97,7 @@ test('deploy, spread, answer on each node, heal after a worker dies, explain wha
       return !tasks(fleet, 'web_httpd').some((task) => listed.includes(task.id)) || listed.trim().split('\n').filter(Boolean).length <= 1;
     }, 30_000, 'spread containers gone from host1');
   } catch (error) {
-    for (const index of [1, 2, 3]) console.log(`--- host${index}\n${fleet.logs(index).slice(-3000)}`);
+    for (const index of [1, 2, 3]) console.log(`--- host${index}\n${fleet.logs(index).slice(index === 1 ? -12000 : -2000)}`);
     throw error;
   } finally {
     fleet.destroy();

@@ -100,8 +100,16 @@ export class ImageService {
   /** Pulls `reference` (e.g. "127.0.0.1:5000/app:1") for the service's or the given platform. */
   pull(reference: string, options: PullOptions = {}): Promise<ImageRecord> {
     const platform = options.platform === undefined ? this.platform : toPlatform(options.platform);
-    return this.lock.shared(() => this.puller.pull(reference, platform, options.onProgress));
+    // Two tasks of one service start together: one download, both wait for it (their blobs share ingest files).
+    const key = `${reference}|${JSON.stringify(platform)}`;
+    const running = this.pullsInFlight.get(key);
+    if (running) return running;
+    const pulling = this.lock.shared(() => this.puller.pull(reference, platform, options.onProgress)).finally(() => this.pullsInFlight.delete(key));
+    this.pullsInFlight.set(key, pulling);
+    return pulling;
   }
+
+  private readonly pullsInFlight = new Map<string, Promise<ImageRecord>>();
 
   /** Imports every image in an OCI-layout or docker-save tar (optionally gzipped). */
   load(archivePath: string, options: { name?: string; platform?: Platform | string } = {}): Promise<LoadedImage[]> {
