@@ -33,8 +33,8 @@ for (const file of walk(join(root, 'runtime'), (path) => path.endsWith('.ts'))) 
 
 // Descriptions from README tables: a row whose first cell holds the code.
 const described = new Map();
-for (const readme of walk(join(root, 'runtime'), (path) => path.endsWith('README.md'))) {
-  const area = relative(join(root, 'runtime'), readme).replace(/\/README\.md$/, '');
+for (const readme of [...walk(join(root, 'runtime'), (path) => path.endsWith('README.md')), join(root, 'boards/README.md'), join(root, 'firmware-scripts/README.md')]) {
+  const area = relative(root, readme).replace(/^runtime\//, '').replace(/\/README\.md$/, '');
   for (const line of readFileSync(readme, 'utf8').split('\n')) {
     if (!line.startsWith('|')) continue;
     const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
