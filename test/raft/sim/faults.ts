@@ -16,6 +16,8 @@ export class FaultInjector {
   private stopped = false;
   /** Nodes started for a pending AddLearner, with the index of that entry. */
   private readonly joining = new Map<NodeId, number>();
+  /** Commit index of the configuration the last sweep judged by. */
+  private judgedAtCommit = 0;
 
   constructor(
     private readonly sim: Simulation,
@@ -155,12 +157,16 @@ export class FaultInjector {
    * the highest commit index: a conf change takes effect on a node when it
    * learns it is committed, so that node's configuration is the latest
    * committed one (a new leader may still lag). A joiner is retired only once
-   * that commit index has passed its AddLearner entry without admitting it.
+   * that commit index has passed its AddLearner entry without admitting it,
+   * and never from a view older than one already used.
    */
   sweepMembership(): void {
     const reference = this.mostCommitted();
     if (reference === undefined) return;
     const status = reference.core!.status();
+    // The most advanced node may have crashed since the last sweep: never judge from an older view.
+    if (status.commit < this.judgedAtCommit) return;
+    this.judgedAtCommit = status.commit;
     const members = new Set([...status.voters, ...status.learners]);
     for (const node of this.sim.nodes.values()) {
       if (node.retired) continue;
