@@ -3,9 +3,9 @@
 import { test } from 'uvu';
 import { assertSeedsPass } from './sim-seeds.js';
 
-test('seeds 1–150: no invariant violation, liveness after faults, linearizable histories', () => {
-  // Proves safety (election, log matching, completeness, state machine, durability), liveness and linearizability on 150 seeds.
-  assertSeedsPass(1, 150);
+test('seeds 1–200: no invariant violation, liveness after faults, linearizable histories', () => {
+  // Proves safety (election, log matching, completeness, state machine, durability), liveness and linearizability on 200 seeds.
+  assertSeedsPass(1, 200);
 });
 
 test.run();
