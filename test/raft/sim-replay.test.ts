@@ -7,6 +7,7 @@ import { optionsForSeed, runSimulation } from './sim/cluster.js';
 import { Invariants, type CoreView } from './sim/invariants.js';
 import { SimDisk } from './sim/disk.js';
 import { SeededRng } from '../../runtime/common/rng.js';
+import { MessageType } from '../../runtime/raft/core/index.js';
 
 test('the same seed produces the same run, trace line for line', () => {
   // Proves determinism: `npm run sim -- --seed N --trace` shows exactly what the failing run did.
@@ -80,6 +81,25 @@ test('the invariant checker flags a node whose disk lost what it had applied', (
   assert.equal(invariants.violations, []);
   invariants.onRecover(1, { hardState: { term: 2, vote: 0, commit: 1 }, snapshot: null, entries: [entry(1, 1)] }, 3);
   assert.match(invariants.violations[0] ?? '', /durability/);
+});
+
+test('the invariant checker flags a message that promises what the disk does not hold', () => {
+  // Proves persist-before-send is checked: term, granted vote and acknowledged entries must be durable first.
+  const invariants = new Invariants(() => 0);
+  const durable = (term: number, vote: number, lastIndex: number) => ({ hardState: { term, vote, commit: 0 }, snapshotIndex: 0, lastIndex, termAt: () => term });
+  const granted = { type: MessageType.VoteResponse, from: 2, to: 1, term: 3, granted: true } as const;
+  invariants.onSend(2, granted, durable(3, 1, 0));
+  invariants.onSend(2, { type: MessageType.PreVote, from: 2, to: 1, term: 9, lastLogIndex: 0, lastLogTerm: 0, transfer: false }, durable(3, 1, 0));
+  assert.equal(invariants.violations, [], 'a pre-vote asks about a future term, nothing to persist');
+  invariants.onSend(2, granted, durable(2, 0, 0));
+  assert.match(invariants.violations[0] ?? '', /term-3 message with term 2 on disk/);
+  invariants.onSend(2, granted, durable(3, 0, 0));
+  assert.match(invariants.violations[1] ?? '', /granted its term-3 vote to 1 but its disk says 0/);
+  const ack = { type: MessageType.AppendResponse, from: 2, to: 1, term: 3, reject: false, index: 7, hintIndex: 0, hintTerm: 0 } as const;
+  invariants.onSend(2, ack, durable(3, 1, 7));
+  assert.is(invariants.violations.length, 2);
+  invariants.onSend(2, ack, durable(3, 1, 6));
+  assert.match(invariants.violations[2] ?? '', /acknowledged entry 7 with its disk ending at 6/);
 });
 
 test('the simulated disk loses unsynced writes on a crash and keeps synced ones', () => {

@@ -8,6 +8,14 @@ import type { Rng } from '../../../runtime/common/rng.js';
 
 type Write = { kind: 'entries'; entries: Entry[] } | { kind: 'hardState'; hardState: HardState } | { kind: 'snapshot'; snapshot: Snapshot };
 
+export interface DurableView {
+  hardState: HardState;
+  snapshotIndex: number;
+  lastIndex: number;
+  /** Term of the durable entry at `index`; undefined when absent or inside the snapshot. */
+  termAt(index: number): number | undefined;
+}
+
 interface Durable {
   hardState: HardState;
   snapshot: Snapshot | null;
@@ -15,13 +23,13 @@ interface Durable {
 }
 
 export class SimDisk {
-  private durable: Durable;
+  private stored: Durable;
   private buffered: Write[] = [];
   syncs = 0;
   bytesWritten = 0;
 
   constructor(initial: RecoveredState) {
-    this.durable = { hardState: { ...initial.hardState }, snapshot: initial.snapshot, entries: [...initial.entries] };
+    this.stored = { hardState: { ...initial.hardState }, snapshot: initial.snapshot, entries: [...initial.entries] };
   }
 
   append(entries: readonly Entry[]): void {
@@ -44,13 +52,13 @@ export class SimDisk {
 
   /** A snapshot the node made itself: durable when this returns. */
   saveSnapshot(snapshot: Snapshot): void {
-    applyWrite(this.durable, { kind: 'snapshot', snapshot: copySnapshot(snapshot) });
+    applyWrite(this.stored, { kind: 'snapshot', snapshot: copySnapshot(snapshot) });
     this.bytesWritten += snapshot.data.length;
     this.syncs += 1;
   }
 
   sync(): void {
-    for (const write of this.buffered) applyWrite(this.durable, write);
+    for (const write of this.buffered) applyWrite(this.stored, write);
     this.buffered = [];
     this.syncs += 1;
   }
@@ -62,17 +70,29 @@ export class SimDisk {
   /** Power loss: a random prefix of the unsynced writes survives. Returns how many were lost. */
   crash(rng: Rng): number {
     const kept = rng.int(this.buffered.length + 1);
-    for (const write of this.buffered.slice(0, kept)) applyWrite(this.durable, write);
+    for (const write of this.buffered.slice(0, kept)) applyWrite(this.stored, write);
     const lost = this.buffered.length - kept;
     this.buffered = [];
     return lost;
   }
 
+  /** What is durable right now (what a crash would keep for sure), for the persist-before-send check. */
+  durable(): DurableView {
+    const disk = this.stored;
+    const offset = disk.snapshot?.meta.index ?? 0;
+    return {
+      hardState: disk.hardState,
+      snapshotIndex: offset,
+      lastIndex: offset + disk.entries.length,
+      termAt: (index) => (index === offset ? (disk.snapshot?.meta.term ?? 0) : index < offset ? undefined : disk.entries[index - offset - 1]?.term),
+    };
+  }
+
   recover(): RecoveredState {
     return {
-      hardState: { ...this.durable.hardState },
-      snapshot: this.durable.snapshot === null ? null : copySnapshot(this.durable.snapshot),
-      entries: this.durable.entries.map((e) => ({ ...e, data: e.data.slice() })),
+      hardState: { ...this.stored.hardState },
+      snapshot: this.stored.snapshot === null ? null : copySnapshot(this.stored.snapshot),
+      entries: this.stored.entries.map((e) => ({ ...e, data: e.data.slice() })),
     };
   }
 }

@@ -93,7 +93,10 @@ export class FaultInjector {
   }
 
   private crashOne(): void {
-    const victim = this.pick([...this.sim.nodes.values()].filter((n) => n.alive && !n.retired));
+    const alive = [...this.sim.nodes.values()].filter((n) => n.alive && !n.retired);
+    // Half the time the power goes while an fsync is under way: the moment that tests persist-before-send.
+    const syncing = alive.filter((n) => n.disk.hasUnsynced());
+    const victim = this.pick(syncing.length > 0 && this.sim.rng.next() < 0.5 ? syncing : alive);
     if (victim === undefined) return;
     this.crashes += 1;
     victim.crash();

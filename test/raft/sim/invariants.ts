@@ -5,10 +5,13 @@
 //   state machine safety every replica applies the same command at an index,
 //                        and reaches the same state there
 //   durability          what a node applied survives its crash
+//   persist before send  a message never promises what the sender's disk
+//                        does not hold yet (term, vote, acknowledged entries)
 // Each check looks only at what just changed, so checking after every event
 // stays cheap.
 import type { Entry, NodeId, RecoveredState, Snapshot } from '../../../runtime/raft/types.js';
-import type { Ready } from '../../../runtime/raft/core/index.js';
+import { MessageType, type Message, type Ready } from '../../../runtime/raft/core/index.js';
+import type { DurableView } from './disk.js';
 
 /** What the checker reads from a core (RaftCore has all of it; tests pass fakes). */
 export interface CoreView {
@@ -135,6 +138,27 @@ export class Invariants {
     const known = this.stateAt.get(index);
     if (known === undefined) this.stateAt.set(index, fingerprint);
     else if (known !== fingerprint) this.fail(`state machine safety: node ${id} state after ${index} is ${fingerprint}, others had ${known}`);
+  }
+
+  /**
+   * A message leaves node `id`; `durable` is what its disk holds for sure.
+   * Checks the Ready contract: what a message implies was persisted first.
+   */
+  onSend(id: NodeId, message: Message, durable: DurableView): void {
+    const futureTerm = message.type === MessageType.PreVote || (message.type === MessageType.PreVoteResponse && message.granted);
+    if (!futureTerm && durable.hardState.term < message.term) {
+      this.fail(`persist before send: node ${id} sent a term-${message.term} message with term ${durable.hardState.term} on disk`);
+      return;
+    }
+    if (message.type === MessageType.VoteResponse && message.granted && durable.hardState.term === message.term && durable.hardState.vote !== message.to) {
+      this.fail(`persist before send: node ${id} granted its term-${message.term} vote to ${message.to} but its disk says ${durable.hardState.vote}`);
+    }
+    // An acknowledgement in the node's current durable term promises the entries are on disk. (After a
+    // newer leader truncated them the old-term ack is harmless: that leader's election accounted for it.)
+    if (message.type === MessageType.AppendResponse && !message.reject && durable.hardState.term === message.term) {
+      const covered = message.index <= durable.snapshotIndex || message.index <= durable.lastIndex;
+      if (!covered) this.fail(`persist before send: node ${id} acknowledged entry ${message.index} with its disk ending at ${durable.lastIndex}`);
+    }
   }
 
   /** A node restarts from its disk; before the crash it had applied through `appliedBefore`. */

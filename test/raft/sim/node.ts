@@ -142,7 +142,9 @@ export class SimNode {
     if (ready.hardState !== null) this.disk.setHardState(ready.hardState);
     this.syncing = ready;
     const generation = this.generation;
-    const latencyMs = ready.mustSync ? 1 + this.context.rng.int(4) : 0;
+    // An SD card's fsync: usually a few ms, sometimes tens (a slow erase block).
+    const rng = this.context.rng;
+    const latencyMs = ready.mustSync ? 1 + rng.int(rng.next() < 0.1 ? 60 : 5) : 0;
     this.context.queue.schedule(latencyMs, () => {
       if (generation === this.generation) this.finish(ready);
     });
@@ -151,7 +153,10 @@ export class SimNode {
   private finish(ready: Ready): void {
     const core = this.core!;
     this.disk.sync();
-    for (const message of ready.messages) this.context.send(message);
+    for (const message of ready.messages) {
+      this.context.invariants.onSend(this.id, message, this.disk.durable());
+      this.context.send(message);
+    }
     if (ready.snapshot !== null) {
       this.kv.restore(ready.snapshot.data);
       this.applied = ready.snapshot.meta.index;
