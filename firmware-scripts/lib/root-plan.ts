@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, posix, resolve } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 import type { BoardProfile } from '../../runtime/boards/profile.js';
 import { FirmwareError } from './errors.js';
 import type { Ext4Op } from './ext4-partition.js';
@@ -58,6 +58,8 @@ export function planRootFiles(input: { board: BoardProfile; edgedPath: string; e
       ...(input.node.license === null ? [] : [{ path: NODE_LICENSE, source: external(input.node.license, 'the Node.js licence'), mode: READABLE }]),
       { path: EDGED_BUNDLE, source: external(input.edgedPath, '--edged (dist/edged.js)'), mode: READABLE },
       { path: EDGECTL_BUNDLE, source: external(input.edgectlPath, '--edgectl (dist/edgectl.js)'), mode: READABLE },
+      // The bundles are ES modules; next to them this says so to node, as package.json does in the repository.
+      { path: `${dirname(EDGED_BUNDLE)}/package.json`, source: generated('package.json', '{ "type": "module" }\n'), mode: READABLE },
       { path: `${OCI_BIN_DIR}/crun`, source: external(input.oci.binaries.crun, 'crun'), mode: EXECUTABLE },
       { path: `${OCI_BIN_DIR}/runc`, source: external(input.oci.binaries.runc, 'runc'), mode: EXECUTABLE },
       ...readdirSync(input.oci.libDir).sort().map((name) => ({ path: `${OCI_LIB_DIR}/${name}`, source: external(join(input.oci.libDir, name), `library ${name}`), mode: EXECUTABLE })),

@@ -1,14 +1,13 @@
-// edgectl's side of the control socket: a WebSocket over the unix socket,
-// carrying the same CBOR frames and Link protocol as links between nodes
-// (see runtime/daemon/control-server.ts). One connection per command.
+// edgectl's side of the control socket: length-prefixed CBOR frames over the
+// unix socket, with the same Link protocol as links between nodes (see
+// runtime/daemon/control-server.ts). One connection per command.
 import { connect } from 'node:net';
-import { WebSocket } from 'ws';
 import { EdgeError } from '../common/errors.js';
 import { MessagePolicy, type PeerIdentity } from '../transport/authorization.js';
 import { LinkError } from '../transport/errors.js';
 import { Link, Router } from '../transport/link.js';
 import { wireCodec } from '../transport/wire-codec.js';
-import { wsFrameSocket } from '../transport/ws-socket.js';
+import { streamFrameSocket } from '../transport/stream-socket.js';
 import type { RequestOf, ResponseOf } from '../wire/index.js';
 import type { controlMethods } from '../wire/messages/control.js';
 import type { serviceMethods } from '../wire/messages/services.js';
@@ -20,7 +19,7 @@ export type ControlResponse<M extends ControlMethod> = ResponseOf<M>['body'];
 
 export const defaultControlSocketPath = '/run/edgectl/edged.sock';
 
-/** How long connecting (socket + WebSocket handshake) may take; edged answers locally, so this is generous. */
+/** How long connecting to the socket may take; edged answers locally, so this is generous. */
 export const connectTimeoutMs = 5_000;
 /** A call with no answer by then fails with EDGE_CLI_TIMEOUT. Commands that wait on the cluster pass more. */
 export const callTimeoutMsDefault = 30_000;
@@ -59,27 +58,26 @@ export class ControlClient {
 
   static connect(socketPath: string): Promise<ControlClient> {
     return new Promise<ControlClient>((resolve, reject) => {
-      const ws = new WebSocket('ws://edged/control', {
-        // The control socket is a path, not a host; going through createConnection keeps any path (spaces, colons) intact.
-        createConnection: () => connect(socketPath),
-        perMessageDeflate: false,
-        maxPayload: frameBytesMax,
-        handshakeTimeout: connectTimeoutMs,
-      });
+      const socket = connect(socketPath);
       let settled = false;
-      const fail = (error: EdgeError): void => {
+      const timer = setTimeout(() => {
         if (settled) return;
         settled = true;
-        ws.terminate();
-        reject(error);
-      };
-      ws.once('error', (error: NodeJS.ErrnoException) => fail(connectionError(socketPath, error)));
-      ws.once('unexpected-response', (_request, response) => fail(cliErrors.unreachable(socketPath, `it answered HTTP ${response.statusCode}, not as edged does`)));
-      ws.once('open', () => {
+        socket.destroy();
+        reject(cliErrors.unreachable(socketPath, `no connection within ${connectTimeoutMs} ms`));
+      }, connectTimeoutMs);
+      socket.once('error', (error: NodeJS.ErrnoException) => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
+        reject(connectionError(socketPath, error));
+      });
+      socket.once('connect', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
         const link = new Link({
-          socket: wsFrameSocket(ws),
+          socket: streamFrameSocket(socket, frameBytesMax),
           codec: wireCodec(),
           peer: daemonPeer(socketPath),
           policy: new MessagePolicy(),

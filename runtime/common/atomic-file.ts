@@ -9,7 +9,7 @@
  * a power cut. Boards run from SD cards and lose power often; a private key
  * half written is a board that cannot rejoin.
  */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from './builtin.js';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { EdgeError } from './errors.js';
@@ -45,7 +45,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   const mode = options.mode ?? PRIVATE_FILE_MODE;
   const directory = dirname(path);
   // Hidden, unique per writer, and recognisable as ours if a crash leaves it behind.
-  const temporaryPath = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const temporaryPath = join(directory, `.${basename(path)}.${process.pid}.${nodeCrypto().randomBytes(6).toString('hex')}.tmp`);
   try {
     // 'wx' fails rather than follow a symlink or reuse a file someone planted.
     const handle = await open(temporaryPath, 'wx', mode);

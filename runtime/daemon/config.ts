@@ -3,8 +3,8 @@
 // file, which wins over the defaults. Every value from outside is validated
 // here, with an error naming where it came from and how to fix it.
 import { existsSync, readFileSync } from 'node:fs';
-import { readBootConfig, type BootConfig } from '../boards/boot-config.js';
-import { parse as parseYaml } from 'yaml';
+// The YAML parser costs several MiB of memory: it loads only when a config file has content.
+import type { BootConfig } from '../boards/boot-config.js';
 import { EdgeError } from '../common/errors.js';
 
 export interface DaemonConfig {
@@ -136,7 +136,7 @@ function assign(config: DaemonConfig, setting: Setting, raw: unknown, where: str
   config[setting.key] = value;
 }
 
-export function readYamlSettings(path: string, required: boolean): Record<string, unknown> | null {
+export async function readYamlSettings(path: string, required: boolean): Promise<Record<string, unknown> | null> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -147,6 +147,8 @@ export function readYamlSettings(path: string, required: boolean): Record<string
   if (text.length > 64 * 1024) throw new ConfigError(`${path}: larger than 64 KiB; is this the right file?`);
   let parsed: unknown;
   try {
+    if (text.trim() === '') return {};
+    const { parse: parseYaml } = await import('yaml');
     parsed = parseYaml(text);
   } catch (error) {
     throw new ConfigError(`${path}: not valid YAML: ${(error as Error).message}`);
@@ -175,12 +177,12 @@ export interface LoadOptions {
 }
 
 /** Builds the config from defaults, files, environment and flags (in rising priority). */
-export function loadConfig(options: LoadOptions): DaemonConfig {
+export async function loadConfig(options: LoadOptions): Promise<DaemonConfig> {
   const config = defaultConfig();
   const flags = parseFlags(options.argv);
   const explicitFile = flags.get('--config') ?? options.env.EDGED_CONFIG;
   const file = explicitFile ?? defaultConfigFile;
-  const fileValues = readYamlSettings(file, explicitFile !== undefined);
+  const fileValues = await readYamlSettings(file, explicitFile !== undefined);
   if (fileValues) {
     applyYaml(config, fileValues, file);
     config.configFile = file;
@@ -193,7 +195,7 @@ export function loadConfig(options: LoadOptions): DaemonConfig {
     const fromFlag = flags.get(setting.flag);
     if (fromFlag !== undefined) assign(config, setting, fromFlag, `flag ${setting.flag}`);
   }
-  applyBootConfig(config, options.bootConfigFiles ?? defaultBootConfigFiles);
+  await applyBootConfig(config, options.bootConfigFiles ?? defaultBootConfigFiles);
   return config;
 }
 
@@ -202,11 +204,12 @@ export function loadConfig(options: LoadOptions): DaemonConfig {
  * (see boards/README.md). They fill in what flags, environment and config
  * file left empty; an explicitly named file must exist and parse.
  */
-function applyBootConfig(config: DaemonConfig, candidates: readonly string[]): void {
+async function applyBootConfig(config: DaemonConfig, candidates: readonly string[]): Promise<void> {
   const path = config.bootConfig || candidates.find((candidate) => existsSync(candidate));
   if (!path) return;
   let boot: BootConfig;
   try {
+    const { readBootConfig } = await import('../boards/boot-config.js');
     boot = readBootConfig(path);
   } catch (error) {
     throw new ConfigError(`boot config ${path}: ${(error as Error).message}`);

@@ -1,16 +1,18 @@
 // The control socket edgectl talks to: a unix socket (mode 0600, so only
-// root) carrying the same CBOR frames and Link protocol as node links.
+// root) carrying the same CBOR frames and Link protocol as node links, framed
+// by length (runtime/transport/stream-socket.ts).
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { dirname } from 'node:path';
-import { WebSocketServer } from 'ws';
 import { EdgeError } from '../common/errors.js';
 import type { PeerIdentity } from '../transport/authorization.js';
 import type { LinkCodec } from '../transport/frames.js';
 import { Link, type Router } from '../transport/link.js';
-import { wsFrameSocket } from '../transport/ws-socket.js';
+import { streamFrameSocket } from '../transport/stream-socket.js';
 import { controlPolicy } from './policy.js';
+
+/** Largest control frame either way; a node list of 10,000 boards fits. */
+export const controlFrameBytesMax = 4 * 1024 * 1024;
 
 const controlPeer: PeerIdentity = { nodeId: 'local', role: 'control', clusterId: '', serial: '' };
 
@@ -28,15 +30,12 @@ function socketInUse(path: string): Promise<boolean> {
 
 export class ControlServer {
   private readonly server: Server;
-  private readonly wss: WebSocketServer;
   private readonly links = new Set<Link>();
 
   constructor(private readonly path: string, codec: LinkCodec, router: Router) {
-    this.server = createServer((_request, response) => response.writeHead(426).end('edgectl control socket: use edgectl\n'));
-    this.wss = new WebSocketServer({ server: this.server, perMessageDeflate: false, maxPayload: 4 * 1024 * 1024 });
-    this.wss.on('connection', (ws) => {
+    this.server = createServer((connection) => {
       const link = new Link({
-        socket: wsFrameSocket(ws),
+        socket: streamFrameSocket(connection, controlFrameBytesMax),
         codec,
         peer: controlPeer,
         policy: controlPolicy(),
@@ -66,7 +65,6 @@ export class ControlServer {
 
   async close(): Promise<void> {
     for (const link of this.links) link.close('edged shutting down', 1001);
-    this.wss.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     try {
       unlinkSync(this.path);

@@ -1,7 +1,8 @@
 // edged as a whole: the control socket, and the node's life in a cluster —
 // inactive, joining, active as a manager or a worker. It picks the runtime
 // from what is on disk at start, and serves the control API.
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import { nodeCrypto } from '../common/builtin.js';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { TrustedTime } from '../pki/trusted-time.js';
 import { Router } from '../transport/link.js';
 import { wireCodec } from '../transport/wire-codec.js';
 import type { ManagerAddress } from '../wire/messages/cluster.js';
-import { createAdvertiser, findManagers, caPrefixOf, type Advertiser } from '../discovery/index.js';
+import type { Advertiser } from '../discovery/index.js';
 import { certificateSha256Hex } from '../pki/pem.js';
 import { resolveAdvertiseAddr } from './addresses.js';
 import type { DaemonConfig } from './config.js';
@@ -29,10 +30,12 @@ import type { NodeContext } from './context.js';
 import { ControlServer } from './control-server.js';
 import { installLeaderOperations, registerControlHandlers } from './control-handlers.js';
 import { installServiceOperations, registerServiceHandlers } from './service-handlers.js';
+import { newId as newNodeId } from './ids.js';
 import { loadIdentity, saveIdentity, type NodeIdentity } from './identity.js';
-import { joinCluster, type ManagerFinder } from './join.js';
-import { ManagerRuntime, newNodeId } from './manager.js';
-import { WorkerRuntime } from './worker.js';
+import type { ManagerFinder } from './join.js';
+// The runtimes (Raft, gossip, containers…) load only once the node is in a cluster: an idle board pays for none of it.
+import type { ManagerRuntime } from './manager.js';
+import type { WorkerRuntime } from './worker.js';
 
 export type DaemonState = 'inactive' | 'joining' | 'active' | 'error';
 
@@ -68,6 +71,7 @@ function firstCertificatePem(bundle: string): string {
 function mdnsManagerFinder(context: NodeContext): ManagerFinder {
   return async (caDigestHex, timeoutMs) => {
     const host = context.advertiseAddr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const { findManagers } = await import('../discovery/index.js');
     const peers = await findManagers({ caDigestPrefix: caDigestHex, timeoutMs, interfaceAddress: host, log: (line) => context.log(`mdns: ${line}`) });
     return peers.map((peer) => (peer.addresses[0]!.includes(':') ? `[${peer.addresses[0]}]:${peer.port}` : `${peer.addresses[0]}:${peer.port}`));
   };
@@ -161,18 +165,20 @@ export class Daemon {
 
   private async activate(identity: NodeIdentity, credentials: NodeCredentials, bootstrap: boolean, managers: ManagerAddress[]): Promise<void> {
     if (identity.role === 'manager') {
+      const { ManagerRuntime } = await import('./manager.js');
       this.manager = await ManagerRuntime.start({ context: this.context, identity, credentials, bootstrap, seedManagers: managers });
       installLeaderOperations(this.manager);
-      installServiceOperations(this.manager);
+      await installServiceOperations(this.manager);
       this.manager.onOwnRoleChange((role) => void this.switchRole(role));
     } else {
       const known = managers.length > 0 ? managers : this.savedManagers();
+      const { WorkerRuntime } = await import('./worker.js');
       this.worker = await WorkerRuntime.start(this.context, identity, credentials, known);
       this.worker.onOwnRoleChange((role) => void this.switchRole(role));
     }
     this.state = 'active';
     this.stateMessage = `${identity.role} of cluster ${identity.clusterId}`;
-    if (identity.role === 'manager') this.advertise(identity, credentials.caBundlePem);
+    if (identity.role === 'manager') void this.advertise(identity, credentials.caBundlePem);
     this.scheduleRenewal(credentials.certPem);
   }
 
@@ -253,7 +259,7 @@ export class Daemon {
     const nowMs = this.context.time.nowMs();
     let atMs = renewalAtMs(leaf, this.context.rng);
     // notBefore is backdated for clock skew; on a short-lived certificate that can put the window in the past. Then 50–80 % of what is left.
-    if (atMs <= nowMs) atMs = nowMs + (Date.parse(new X509Certificate(leaf).validTo) - nowMs) * (0.5 + 0.3 * this.context.rng.next());
+    if (atMs <= nowMs) atMs = nowMs + (Date.parse(new (nodeCrypto().X509Certificate)(leaf).validTo) - nowMs) * (0.5 + 0.3 * this.context.rng.next());
     // setTimeout holds at most ~24.8 days; a longer wait re-arms on the way.
     const delayMs = Math.max(0, Math.min(atMs - this.context.time.nowMs(), 20 * 24 * 3600 * 1000));
     this.renewalTimer = setTimeout(() => {
@@ -276,12 +282,13 @@ export class Daemon {
     const credentials: NodeCredentials = { keyPem, certPem: `${answer.certPem.trimEnd()}\n${answer.caPem.trimEnd()}\n`, caBundlePem: answer.caPem };
     await new NodeCredentialsStore(this.dataDir).save(credentials);
     (this.manager?.network ?? this.worker?.network)?.updateCredentials(credentials);
-    this.context.log(`certificate renewed: serial ${new X509Certificate(answer.certPem).serialNumber.toLowerCase()}, valid until ${new X509Certificate(answer.certPem).validTo}`);
+    this.context.log(`certificate renewed: serial ${new (nodeCrypto().X509Certificate)(answer.certPem).serialNumber.toLowerCase()}, valid until ${new (nodeCrypto().X509Certificate)(answer.certPem).validTo}`);
     this.scheduleRenewal(credentials.certPem);
   }
 
   /** Managers announce themselves on the LAN so boards with a token find them (a hint: joiners verify the CA). */
-  private advertise(identity: NodeIdentity, caPem: string): void {
+  private async advertise(identity: NodeIdentity, caPem: string): Promise<void> {
+    const { createAdvertiser, caPrefixOf } = await import('../discovery/index.js');
     const host = identity.addr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     const port = Number(identity.addr.slice(identity.addr.lastIndexOf(':') + 1));
     try {
@@ -335,14 +342,15 @@ export class Daemon {
     const { registry, tokens } = JoinTokenRegistry.create(ca.digestHex, this.context.time);
     const credentials: NodeCredentials = { keyPem, certPem: `${certPem.trimEnd()}\n${ca.certPem.trimEnd()}\n`, caBundlePem: ca.certPem };
     const identity: NodeIdentity = { nodeId, clusterId, role: 'manager', raftId: 1, addr: this.context.advertiseAddr };
+    const { ManagerRuntime } = await import('./manager.js');
     const manager = await ManagerRuntime.start({ context: this.context, identity, credentials, bootstrap: true, seedManagers: [] });
     installLeaderOperations(manager);
-    installServiceOperations(manager);
+    await installServiceOperations(manager);
     manager.onOwnRoleChange((role) => void this.switchRole(role));
     this.manager = manager;
-    this.advertise(identity, ca.certPem);
+    void this.advertise(identity, ca.certPem);
     const nowMs = Math.floor(this.context.time.nowMs());
-    const serial = new X509Certificate(certPem).serialNumber.toLowerCase();
+    const serial = new (nodeCrypto().X509Certificate)(certPem).serialNumber.toLowerCase();
     await this.waitForLeader(manager);
     await manager.write({
       op: 'cluster.init',
@@ -384,6 +392,7 @@ export class Daemon {
     this.state = 'joining';
     this.stateMessage = manager ? `joining through ${manager}` : 'looking for managers on the LAN';
     try {
+      const { joinCluster } = await import('./join.js');
       const outcome = await joinCluster({ context: this.context, token, ...(manager ? { manager } : {}), finder: this.finder, timeoutMs });
       if (outcome.identity.role === 'worker') await this.saveManagers(outcome.managers);
       await this.activate(outcome.identity, outcome.credentials, false, outcome.managers);

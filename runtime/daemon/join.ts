@@ -1,7 +1,8 @@
 // Joining a cluster from a token: find a manager (given, or over mDNS), check
 // that it holds the CA the token pins before sending anything secret, send a
 // certificate request with the token, and keep what comes back.
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import { nodeCrypto } from '../common/builtin.js';
 import { EdgeError } from '../common/errors.js';
 import { createNodeKeyAndRequest } from '../pki/certificate-request.js';
 import { NodeCredentialsStore, type NodeCredentials } from '../pki/credentials-store.js';
@@ -87,8 +88,8 @@ async function joinThrough(context: NodeContext, address: string, token: string)
       { timeoutMs: 20_000 },
     )) as JoinAnswer;
     context.time.learnClusterTime(answer.clusterTimeMs, link.rttMs || 0);
-    const leaf = new X509Certificate(answer.certPem);
-    if (!leaf.checkPrivateKey(createPrivateKey(keyPem))) {
+    const leaf = new (nodeCrypto().X509Certificate)(answer.certPem);
+    if (!leaf.checkPrivateKey(nodeCrypto().createPrivateKey(keyPem))) {
       throw new EdgeError('EDGE_JOIN_BAD_CERTIFICATE', `the manager at ${address} returned a certificate for another key: report this`);
     }
     const credentials: NodeCredentials = {

@@ -14,7 +14,7 @@ async function main(argv: string[]): Promise<number | undefined> {
     console.log(`edged ${version}`);
     return 0;
   }
-  const config = loadConfig({ argv, env: process.env });
+  const config = await loadConfig({ argv, env: process.env });
   const daemon = new Daemon({ config });
   await daemon.start();
   let stopping = false;

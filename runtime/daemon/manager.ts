@@ -2,7 +2,8 @@
 // authority (its key is in the store), the join endpoint, and the control
 // operations that change the cluster. Writes happen on the leader; a follower
 // forwards them there over its link to the leader.
-import { randomBytes, X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import { nodeCrypto } from '../common/builtin.js';
 import { join } from 'node:path';
 import { EdgeError } from '../common/errors.js';
 import { CertificateAuthority } from '../pki/certificate-authority.js';
@@ -57,9 +58,8 @@ export const forwardTimeoutMs = 4000;
 /** How often the leader compares the store's node status with gossip's view. */
 export const statusSyncIntervalMs = 200;
 
-export function newNodeId(): string {
-  return randomBytes(10).toString('hex');
-}
+export { newId as newNodeId } from './ids.js';
+import { newId as newNodeId } from './ids.js';
 
 function failed(result: unknown): EdgeError | undefined {
   const applied = result as ApplyResult | undefined;
@@ -407,7 +407,7 @@ export class ManagerRuntime {
     if (!node) throw new EdgeError('EDGE_NODE_NOT_FOUND', `node ${nodeId} is not a member (removed?): join again with a token`);
     const ca = await CertificateAuthority.fromPem(state.ca, this.context.time);
     const certPem = await ca.issueNodeCertificate({ csrPem, nodeId, role: node.role, ...(state.certValidityMs > 0 ? { validityMs: state.certValidityMs } : {}) });
-    const serial = new X509Certificate(certPem).serialNumber.toLowerCase();
+    const serial = new (nodeCrypto().X509Certificate)(certPem).serialNumber.toLowerCase();
     try {
       await this.write({ op: 'node.cert', id: nodeId, serial });
     } catch (error) {
@@ -444,7 +444,7 @@ export class ManagerRuntime {
     const role = new JoinTokenRegistry(state.tokens).roleForToken(request.token, [ca.digestHex]);
     const nodeId = newNodeId();
     const certPem = await ca.issueNodeCertificate({ csrPem: request.csrPem, nodeId, role, ...(state.certValidityMs > 0 ? { validityMs: state.certValidityMs } : {}) });
-    const serial = new X509Certificate(certPem).serialNumber.toLowerCase();
+    const serial = new (nodeCrypto().X509Certificate)(certPem).serialNumber.toLowerCase();
     const nowMs = this.context.time.nowMs();
     const node: NodeRecord = {
       id: nodeId,

@@ -1,7 +1,7 @@
 // The leader's reconcile loop: the orchestrator turns services into tasks,
 // the scheduler places them, and each pass's actions become one batch of
 // store commands (one Raft entry). Runs only while this manager leads.
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../common/builtin.js';
 import { applyActions, defaultOrchestratorConfig, plan, runsDifferently, schedulingActions, type Action } from '../orchestrator/index.js';
 import { matchesConstraints, rebalance, schedule } from '../scheduler/index.js';
 import type { Command } from '../store/commands.js';
@@ -70,7 +70,7 @@ export class LeaderLoop {
     try {
       const nowMs = Math.floor(manager.context.time.nowMs());
       const input = { services: Object.values(state.services), tasks: Object.values(state.tasks), nodes: Object.values(state.nodes), nowMs };
-      const options = { config: this.config, placer, newTaskId: () => randomBytes(10).toString('hex'), allocatableMemoryBytes: allocatable };
+      const options = { config: this.config, placer, newTaskId: () => nodeCrypto().randomBytes(10).toString('hex'), allocatableMemoryBytes: allocatable };
       const reconciled = plan(input, options).actions;
       const after = applyActions(input, reconciled);
       const placed = schedulingActions({ ...input, services: after.services, tasks: after.tasks }, { placer, allocatableMemoryBytes: allocatable });

@@ -7,7 +7,8 @@
  * role from the manager (which derived them from the join token it accepted)
  * and uses the CSR only for the public key and the SAN.
  */
-import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import { nodeCrypto } from '../common/builtin.js';
 import type { Extension } from '@peculiar/x509';
 import { assert } from '../common/assert.js';
 import type { Clock } from '../common/clock.js';
@@ -92,14 +93,14 @@ export class CertificateAuthority {
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       ],
     });
-    return new CertificateAuthority(new X509Certificate(root.toString('pem')), keys, options.clock);
+    return new CertificateAuthority(new (nodeCrypto().X509Certificate)(root.toString('pem')), keys, options.clock);
   }
 
   /** Loads a root saved with certPem and exportKeyPem(); refuses a key that is not the certificate's. */
   static async fromPem(saved: { certPem: string; keyPem: string }, clock: Clock): Promise<CertificateAuthority> {
     const certificate = toCertificate(saved.certPem, 'root CA certificate');
     const keys = await keyPairFromPem(saved.keyPem);
-    if (!certificate.ca || !certificate.checkPrivateKey(createPrivateKey(saved.keyPem))) {
+    if (!certificate.ca || !certificate.checkPrivateKey(nodeCrypto().createPrivateKey(saved.keyPem))) {
       throw new PkiError('EDGE_PKI_CREDENTIALS_CORRUPT', 'the saved root CA key does not belong to the saved root CA certificate (or it is not a CA): restore both from the same backup', {
         reason: 'ca-key-mismatch',
       });
@@ -210,7 +211,7 @@ function requirePlausibleClock(clock: Clock): number {
 
 /** 16 random bytes, first byte in 0x01..0x7f so the DER INTEGER is positive and minimal. */
 function randomSerialHex(): string {
-  const bytes = randomBytes(16);
+  const bytes = nodeCrypto().randomBytes(16);
   bytes[0] = (bytes[0]! & 0x7f) | 0x01;
   return bytes.toString('hex');
 }

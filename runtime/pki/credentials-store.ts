@@ -13,7 +13,7 @@
  */
 import { constants, type Stats } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
-import { createPrivateKey } from 'node:crypto';
+import { nodeCrypto } from '../common/builtin.js';
 import { join } from 'node:path';
 import { PRIVATE_FILE_MODE, writeFileAtomic } from '../common/atomic-file.js';
 import { PkiError } from './errors.js';
@@ -145,7 +145,7 @@ function checkConsistent(credentials: NodeCredentials, where: string): void {
   }
   let matches = false;
   try {
-    matches = leaf.checkPrivateKey(createPrivateKey(credentials.keyPem));
+    matches = leaf.checkPrivateKey(nodeCrypto().createPrivateKey(credentials.keyPem));
   } catch (error) {
     throw new PkiError('EDGE_PKI_CREDENTIALS_CORRUPT', `${where}: the private key cannot be read (${(error as Error).message}); remove it and re-join this node`, {
       reason: 'key-pem',

@@ -12,7 +12,7 @@
  * joins only; nodes that already joined hold certificates and never present
  * a token again.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../common/builtin.js';
 import type { Clock } from '../common/clock.js';
 import { PkiError } from './errors.js';
 import { formatJoinToken, generateJoinTokenSecret, parseJoinToken } from './join-token.js';
@@ -82,7 +82,7 @@ export class JoinTokenRegistry {
     // Compare against every role, without stopping early.
     for (const role of NODE_ROLES) {
       const stored = Buffer.from(this.records[role].secretSha256Hex, 'hex');
-      const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
+      const equal = stored.length === presented.length && nodeCrypto().timingSafeEqual(stored, presented);
       if (equal) granted = role;
     }
     if (granted === undefined) {
@@ -102,5 +102,5 @@ export class JoinTokenRegistry {
 
 /** Domain-separated so the hash of a join secret cannot be confused with any other SHA-256 in the system. */
 export function secretHashHex(secret: string): string {
-  return createHash('sha256').update('edgectl join secret v1\0').update(secret).digest('hex');
+  return nodeCrypto().createHash('sha256').update('edgectl join secret v1\0').update(secret).digest('hex');
 }

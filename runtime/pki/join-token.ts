@@ -9,7 +9,7 @@
  * Parsing never echoes the secret into an error message: error messages end
  * up in logs.
  */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../common/builtin.js';
 import { PkiError } from './errors.js';
 import { certificateSha256Hex, shortDigest, type CertificateInput } from './pem.js';
 import { TrustBundle } from './trust-bundle.js';
@@ -39,7 +39,7 @@ export function formatJoinToken(token: JoinToken): string {
 
 /** A fresh random secret, lowercase base32 without padding. */
 export function generateJoinTokenSecret(): string {
-  const bytes = randomBytes(JOIN_TOKEN_SECRET_BYTES);
+  const bytes = nodeCrypto().randomBytes(JOIN_TOKEN_SECRET_BYTES);
   let bits = 0;
   let value = 0;
   let secret = '';

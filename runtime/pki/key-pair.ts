@@ -3,7 +3,8 @@
  * takes about a millisecond, where pure-JS RSA takes seconds on a Pi.
  * Private keys leave memory only as PKCS#8 PEM, which node:tls reads as is.
  */
-import { createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
+import type { webcrypto } from 'node:crypto';
+import { nodeCrypto } from '../common/builtin.js';
 import { PkiError } from './errors.js';
 import { derToPem, pemBlocks } from './pem.js';
 import { SIGNING_ALGORITHM } from './policy.js';
@@ -18,11 +19,11 @@ const KEY_ALGORITHM = { name: SIGNING_ALGORITHM.name, namedCurve: SIGNING_ALGORI
 
 /** A fresh P-256 key pair. Extractable, because it must be saved to disk. */
 export async function generateKeyPair(): Promise<WebCryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as WebCryptoKeyPair;
+  return (await nodeCrypto().webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as WebCryptoKeyPair;
 }
 
 export async function privateKeyToPem(key: WebCryptoKey): Promise<string> {
-  return derToPem(new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', key)), 'PRIVATE KEY');
+  return derToPem(new Uint8Array(await nodeCrypto().webcrypto.subtle.exportKey('pkcs8', key)), 'PRIVATE KEY');
 }
 
 /**
@@ -37,9 +38,9 @@ export async function keyPairFromPem(privateKeyPem: string): Promise<WebCryptoKe
     });
   }
   try {
-    const privateKey = await webcrypto.subtle.importKey('pkcs8', der, KEY_ALGORITHM, true, ['sign']);
-    const spki = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' });
-    const publicKey = await webcrypto.subtle.importKey('spki', spki, KEY_ALGORITHM, true, ['verify']);
+    const privateKey = await nodeCrypto().webcrypto.subtle.importKey('pkcs8', der, KEY_ALGORITHM, true, ['sign']);
+    const spki = nodeCrypto().createPublicKey(nodeCrypto().createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' });
+    const publicKey = await nodeCrypto().webcrypto.subtle.importKey('spki', spki, KEY_ALGORITHM, true, ['verify']);
     return { privateKey, publicKey };
   } catch (error) {
     throw new PkiError('EDGE_PKI_CREDENTIALS_CORRUPT', `the private key cannot be read as ECDSA P-256 (${(error as Error).message}): restore it from backup or re-create it`, {

@@ -3,7 +3,8 @@
  * tokens pin. Uses node:crypto only, so verifiers can import it without
  * loading the certificate-building library.
  */
-import { X509Certificate, createHash } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import { nodeCrypto } from '../common/builtin.js';
 import { PkiError } from './errors.js';
 import { CERT_BYTES_MAX } from './policy.js';
 
@@ -32,7 +33,7 @@ export function pemBlocks(text: string, label: string): Buffer[] {
 
 /** Parses one certificate; anything else (garbage, oversize, two in one) is EDGE_PKI_CERT_MALFORMED. */
 export function toCertificate(input: CertificateInput, what = 'certificate'): X509Certificate {
-  if (input instanceof X509Certificate) return input;
+  if (input instanceof nodeCrypto().X509Certificate) return input;
   const size = typeof input === 'string' ? input.length : input.byteLength;
   if (size > CERT_BYTES_MAX) {
     throw new PkiError('EDGE_PKI_CERT_MALFORMED', `the ${what} is ${size} bytes, more than the ${CERT_BYTES_MAX} accepted: it is not an edgectl certificate`, {
@@ -43,7 +44,7 @@ export function toCertificate(input: CertificateInput, what = 'certificate'): X5
     throw new PkiError('EDGE_PKI_CERT_MALFORMED', `the ${what} must be exactly one PEM "CERTIFICATE" block`, { reason: 'pem' });
   }
   try {
-    return new X509Certificate(typeof input === 'string' ? input : Buffer.from(input));
+    return new (nodeCrypto().X509Certificate)(typeof input === 'string' ? input : Buffer.from(input));
   } catch (error) {
     throw new PkiError('EDGE_PKI_CERT_MALFORMED', `the ${what} cannot be parsed as X.509 (${(error as Error).message}): it is corrupt or not a certificate`, {
       cause: error,
@@ -70,7 +71,7 @@ export function certificateToPem(certificate: X509Certificate): string {
 
 /** SHA-256 of the certificate's DER, lowercase hex: what a join token pins and what `fingerprint` shows. */
 export function certificateSha256Hex(input: CertificateInput): string {
-  return createHash('sha256').update(toCertificate(input).raw).digest('hex');
+  return nodeCrypto().createHash('sha256').update(toCertificate(input).raw).digest('hex');
 }
 
 /** A short, readable form for messages: "sha256:1a2b3c4d5e6f…". */

@@ -6,7 +6,7 @@
  * certificate. Keep this import dynamic: a static import anywhere in the
  * verify path would undo that (test/pki/lazy-load.test.ts checks it).
  */
-import { webcrypto } from 'node:crypto';
+import { nodeCrypto } from '../common/builtin.js';
 
 export type X509Library = typeof import('@peculiar/x509');
 
@@ -21,7 +21,7 @@ async function load(): Promise<X509Library> {
   installReflectMetadataShim();
   const library = await import('@peculiar/x509');
   // Node's own WebCrypto: native ECDSA, no polyfill.
-  library.cryptoProvider.set(webcrypto);
+  library.cryptoProvider.set(nodeCrypto().webcrypto);
   return library;
 }
 

@@ -1,4 +1,5 @@
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import { nodeCrypto } from '../common/builtin.js';
 import type { TLSSocket } from 'node:tls';
 
 /** The certificate chain a TLS peer presented, leaf first; empty when it sent none. */
@@ -11,7 +12,7 @@ export function peerChain(socket: TLSSocket): X509Certificate[] {
     const fingerprint = current.raw.toString('base64');
     if (seen.has(fingerprint)) break; // a self-signed root points at itself
     seen.add(fingerprint);
-    chain.push(new X509Certificate(current.raw));
+    chain.push(new (nodeCrypto().X509Certificate)(current.raw));
     current = current.issuerCertificate as typeof current;
   }
   return chain;

@@ -2,7 +2,8 @@
 // only after the client certificate passed the cluster's verifier and the
 // deny list. A refusal is an HTTP status with the reason, so the other side
 // can say why instead of "socket hang up".
-import { createServer, type Server } from 'node:https';
+import type { Server } from 'node:https';
+import { lazyBuiltin } from '../common/builtin.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
@@ -14,6 +15,8 @@ import { Link, type LinkOptions, type Router } from './link.js';
 import { peerChain } from './peer-certificates.js';
 import { defaultFrameBytesMax, joinPath, linkPath, type PeerVerifier, type TlsMaterial, tlsContextOptions } from './tls-options.js';
 import { wsFrameSocket } from './ws-socket.js';
+
+const https = lazyBuiltin<typeof import('node:https')>('node:https');
 
 export interface LinkServerOptions {
   host: string;
@@ -44,7 +47,7 @@ export class LinkServer {
 
   constructor(options: LinkServerOptions) {
     this.options = options;
-    this.server = createServer({ ...tlsContextOptions(options.tls), requestCert: true, rejectUnauthorized: false }, (_req, res) => {
+    this.server = https().createServer({ ...tlsContextOptions(options.tls), requestCert: true, rejectUnauthorized: false }, (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('this port speaks edgectl links over WebSocket\n');
     });
     this.wss = new WebSocketServer({

@@ -64,6 +64,8 @@ test('edged.service runs the arm64 node with the board V8 flags, restarts foreve
   const unit = rootFile(output, offsets.rootOffset, '/usr/lib/systemd/system/edged.service').toString();
   assert.match(unit, `ExecStart=/opt/edgectl/node/bin/node ${profile.v8Flags.join(' ')} /opt/edgectl/lib/edged.js --data-dir /var/lib/edgectl --boot-config /boot/firmware/edgectl.yaml --board pi4b\n`);
   assert.match(unit, '\nRestart=always\n');
+  // The bundles are ES modules: without this file node would read them as CommonJS and fail at start.
+  assert.match(rootFile(output, offsets.rootOffset, '/opt/edgectl/lib/package.json').toString(), '"type": "module"');
   assert.match(unit, '\nStartLimitIntervalSec=0\n');
   assert.match(unit, '\nWantedBy=multi-user.target\n');
   assert.is(symlinkTarget(output, offsets.rootOffset, '/etc/systemd/system/multi-user.target.wants/edged.service'), '/usr/lib/systemd/system/edged.service');

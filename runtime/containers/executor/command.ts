@@ -1,7 +1,9 @@
 // Runs a short-lived host command (a runtime's state/kill/delete/exec) with a
 // deadline and bounded output capture: a runtime that hangs or floods must not
 // hang or bloat the agent.
-import { spawn } from 'node:child_process';
+import { lazyBuiltin } from '../../common/builtin.js';
+
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 
 export interface CommandResult {
   /** null when a signal ended it (including our own timeout kill). */
@@ -21,7 +23,7 @@ export interface CommandOptions {
 
 export function runCommand(file: string, args: readonly string[], options: CommandOptions): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout = new BoundedText(options.outputBytesMax);
     const stderr = new BoundedText(options.outputBytesMax);
     let timedOut = false;

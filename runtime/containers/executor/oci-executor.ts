@@ -3,7 +3,7 @@
 // directory (container-dir.ts). Each public transition takes the container's
 // lock and moves it exactly one step; reads (inspect, list, wait, logs, stats)
 // take no lock and derive state from the disk.
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../common/builtin.js';
 import { mkdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { containerCgroups, oomEvidencePath, parseStats, statsFiles, type CgroupLayout } from './cgroups.js';
@@ -200,7 +200,7 @@ export class OciExecutor implements Executor {
     this.requireState(id, 'exec in', record, ['running']);
     const spec = record.stored.spec;
     await mkdir(join(paths.dir, 'exec'), { recursive: true });
-    const pidFile = join(paths.dir, 'exec', `${randomBytes(6).toString('hex')}.pid`);
+    const pidFile = join(paths.dir, 'exec', `${nodeCrypto().randomBytes(6).toString('hex')}.pid`);
     const argv = this.runtime.execArgv(id, command, { uid: spec.user.uid, gid: spec.user.gid, env: spec.env, cwd: spec.cwd, pidFile });
     const result = await runCommand(this.runtime.binaryPath, argv, {
       timeoutMs: options.timeoutMs,

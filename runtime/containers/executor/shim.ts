@@ -7,7 +7,9 @@
 // container ends. The status survives the agent and is read by whichever agent
 // comes next. /bin/sh rather than a Node helper: a resident shell costs about
 // a megabyte, a Node process about forty.
-import { spawn } from 'node:child_process';
+import { lazyBuiltin } from '../../common/builtin.js';
+
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -60,7 +62,7 @@ export interface ShimLaunch {
 
 /** Starts the shim detached (setsid via `detached`), unref'd, with no pipes back to the agent. */
 export function launchShim(launch: ShimLaunch): number | null {
-  const child = spawn('/bin/sh', [launch.shimPath, launch.statusDir, launch.logsDir, launch.oomEvidencePath ?? '', ...launch.runtimeArgv], {
+  const child = childProcess().spawn('/bin/sh', [launch.shimPath, launch.statusDir, launch.logsDir, launch.oomEvidencePath ?? '', ...launch.runtimeArgv], {
     detached: true,
     stdio: 'ignore',
     env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },

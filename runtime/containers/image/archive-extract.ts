@@ -6,7 +6,8 @@
  * share identical layers) are kept; paths are held to the same rules as
  * layer entries.
  */
-import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { nodeCrypto } from '../../common/builtin.js';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Digest } from './digest.js';
@@ -34,7 +35,7 @@ export const archiveMembersMax = 100_000;
 export async function stageArchive(archivePath: string, stagingDir: string): Promise<StagedArchive> {
   const staged: StagedArchive = { files: new Map(), links: new Map() };
   const reader = new TarReader();
-  let current: { handle: FileHandle; path: string; stagingPath: string; hash: ReturnType<typeof createHash>; size: number } | undefined;
+  let current: { handle: FileHandle; path: string; stagingPath: string; hash: Hash; size: number } | undefined;
   let members = 0;
   const onEntry = async (header: TarHeader): Promise<void> => {
     if (++members > archiveMembersMax) throw badArchive(archivePath, `it has more than ${archiveMembersMax} members`);
@@ -45,7 +46,7 @@ export async function stageArchive(archivePath: string, stagingDir: string): Pro
       staged.links.set(path, entrySegments(target).join('/'));
     } else if (header.type === 'file') {
       const stagingPath = join(stagingDir, String(members));
-      current = { handle: await open(stagingPath, 'wx'), path, stagingPath, hash: createHash('sha256'), size: 0 };
+      current = { handle: await open(stagingPath, 'wx'), path, stagingPath, hash: nodeCrypto().createHash('sha256'), size: 0 };
     }
   };
   const onEnd = async (): Promise<void> => {

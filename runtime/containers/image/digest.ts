@@ -2,7 +2,8 @@
  * Content digests ("sha256:<64 lowercase hex>") and a verifier that hashes
  * bytes as they stream past, so a blob is checked without a second read.
  */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { nodeCrypto } from '../../common/builtin.js';
 import { ImageError } from './errors.js';
 
 export type Digest = `sha256:${string}`;
@@ -25,7 +26,7 @@ export function digestHex(digest: Digest): string {
 }
 
 export function sha256Digest(bytes: Uint8Array): Digest {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  return `sha256:${nodeCrypto().createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 /**
@@ -33,7 +34,7 @@ export function sha256Digest(bytes: Uint8Array): Digest {
  * and size; a mismatch is EDGE_IMAGE_DIGEST_MISMATCH, never silently kept.
  */
 export class DigestVerifier {
-  private hash: Hash = createHash('sha256');
+  private hash: Hash = nodeCrypto().createHash('sha256');
   private bytesSeen = 0;
 
   constructor(
@@ -61,7 +62,7 @@ export class DigestVerifier {
 
   /** Starts over, for a download that had to restart from byte 0. */
   reset(): void {
-    this.hash = createHash('sha256');
+    this.hash = nodeCrypto().createHash('sha256');
     this.bytesSeen = 0;
   }
 

@@ -7,7 +7,7 @@
  * directory renamed into place when complete, so a crash never leaves a
  * half-unpacked layer under a real name.
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../../common/builtin.js';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { digestHex, type Digest } from './digest.js';
@@ -25,7 +25,7 @@ export function chainIds(diffIds: readonly Digest[]): Digest[] {
   const chain: Digest[] = [];
   for (const diffId of diffIds) {
     const parent = chain.at(-1);
-    chain.push(parent === undefined ? diffId : `sha256:${createHash('sha256').update(`${parent} ${diffId}`).digest('hex')}`);
+    chain.push(parent === undefined ? diffId : `sha256:${nodeCrypto().createHash('sha256').update(`${parent} ${diffId}`).digest('hex')}`);
   }
   return chain;
 }

@@ -6,7 +6,9 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Transform } from 'node:stream';
-import * as zlib from 'node:zlib';
+import { lazyBuiltin } from '../../common/builtin.js';
+
+const loadZlib = lazyBuiltin<typeof import('node:zlib')>('node:zlib');
 import { ImageError } from './errors.js';
 
 export type LayerCompression = 'gzip' | 'zstd' | 'none';
@@ -28,7 +30,7 @@ type ZstdFactory = (options?: object) => Transform;
  * refused with a clear error instead.
  */
 function zstdDecoder(what: string): Transform {
-  const factory = (zlib as unknown as { createZstdDecompress?: ZstdFactory }).createZstdDecompress;
+  const factory = (loadZlib() as unknown as { createZstdDecompress?: ZstdFactory }).createZstdDecompress;
   if (factory === undefined) {
     throw new ImageError(
       'EDGE_IMAGE_UNSUPPORTED_COMPRESSION',
@@ -52,7 +54,7 @@ export async function* uncompressedLayer(path: string, what: string): AsyncGener
     for await (const chunk of file) yield chunk as Buffer;
     return;
   }
-  const decoder = compression === 'gzip' ? zlib.createGunzip({ chunkSize: 64 * 1024 }) : zstdDecoder(what);
+  const decoder = compression === 'gzip' ? loadZlib().createGunzip({ chunkSize: 64 * 1024 }) : zstdDecoder(what);
   file.on('error', (error) => decoder.destroy(error));
   file.pipe(decoder);
   try {

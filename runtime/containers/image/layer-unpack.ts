@@ -6,7 +6,7 @@
  * The uncompressed bytes are hashed on the way through and must match the
  * diff ID the image config declares.
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../../common/builtin.js';
 import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, open, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Digest } from './digest.js';
@@ -41,7 +41,7 @@ export interface LayerUnpackResult {
 export async function unpackLayer(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: LayerUnpackOptions): Promise<LayerUnpackResult> {
   const writer = new LayerWriter(options);
   const reader = new TarReader();
-  const hash = createHash('sha256');
+  const hash = nodeCrypto().createHash('sha256');
   let uncompressedBytes = 0;
   for await (const chunk of source) {
     hash.update(chunk);

@@ -6,7 +6,9 @@
  * `upper/` and `work/` for the container's writes) or, when overlayfs is not
  * available, a copy assembled in `merged/` (rootfs-copy.ts).
  */
-import { execFile } from 'node:child_process';
+import { lazyBuiltin } from '../../common/builtin.js';
+
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { digestHex, type Digest } from './digest.js';
@@ -44,7 +46,7 @@ const mountOptionsBytesMax = 4096;
 
 function run(command: string, args: string[], cwd?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd }, (error, _stdout, stderr) => (error === null ? resolve() : reject(new Error(stderr.trim() || error.message))));
+    childProcess().execFile(command, args, { cwd }, (error, _stdout, stderr) => (error === null ? resolve() : reject(new Error(stderr.trim() || error.message))));
   });
 }
 

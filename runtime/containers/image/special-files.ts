@@ -4,13 +4,15 @@
  * so these go through coreutils/busybox `mknod`, present on every board OS.
  * Layers create few of them, so a process per file costs little.
  */
-import { execFile } from 'node:child_process';
+import { lazyBuiltin } from '../../common/builtin.js';
+
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 import type { Stats } from 'node:fs';
 import { ImageError } from './errors.js';
 
 function run(args: string[], what: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile('mknod', args, (error, _stdout, stderr) => {
+    childProcess().execFile('mknod', args, (error, _stdout, stderr) => {
       if (error === null) return resolve();
       reject(new ImageError('EDGE_IMAGE_ROOTFS_FAILED', `could not create ${what} with mknod (${stderr.trim() || error.message}); unpacking layers needs root and the mknod command`, { cause: error }));
     });

@@ -9,7 +9,10 @@
 //
 // The CRC covers the length field too, so a flipped length is caught rather
 // than sending the reader to a random offset.
-import { crc32 } from 'node:zlib';
+import { lazyBuiltin } from '../../common/builtin.js';
+
+const zlib = lazyBuiltin<typeof import('node:zlib')>('node:zlib');
+const crc32: typeof import('node:zlib').crc32 = (data, value) => zlib().crc32(data, value);
 
 export const recordHeaderBytes = 8;
 

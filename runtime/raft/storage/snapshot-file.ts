@@ -12,7 +12,10 @@
 //   24+m    d     data (the state machine's bytes, opaque here)
 //   24+m+d  4     u32 crc32 of every byte before it
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { lazyBuiltin } from '../../common/builtin.js';
+
+const zlib = lazyBuiltin<typeof import('node:zlib')>('node:zlib');
+const crc32: typeof import('node:zlib').crc32 = (data, value) => zlib().crc32(data, value);
 import type { Snapshot, SnapshotMeta } from '../types.js';
 import { SnapshotCorruptError, StorageFormatError } from './errors.js';
 import { snapshotFileName, temporarySuffix } from './file-names.js';
