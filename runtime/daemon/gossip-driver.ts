@@ -8,12 +8,21 @@ import type { NodeContext } from './context.js';
 import type { NodeIdentity } from './identity.js';
 import type { NodeNetwork } from './node-network.js';
 
+/** How long a join message waits for the link to its seed to come up (TLS handshake and verification included). */
+const joinDialWaitMs = 3000;
+
 export interface GossipDriverOptions {
   context: NodeContext;
   identity: NodeIdentity;
   network: NodeNetwork;
   config?: GossipConfig;
   onEvent?: (event: MembershipEvent) => void;
+  /**
+   * Where a node listens, when known (a manager's store knows every node's).
+   * Gossip needs it to answer a node it has not heard of yet: a link's remote
+   * port is not the node's listening port.
+   */
+  addressOf?: (nodeId: string) => string | undefined;
 }
 
 export class GossipDriver {
@@ -75,7 +84,8 @@ export class GossipDriver {
       this.options.context.log(`gossip: dropped a message from ${peer.nodeId} claiming to come from ${message.source}`);
       return;
     }
-    this.node.step(message);
+    const refused = this.node.step(message, this.options.addressOf?.(peer.nodeId));
+    if (refused) this.options.context.log(`gossip: refused a message from ${peer.nodeId}: ${refused.message}`);
     this.flush();
   }
 
@@ -103,6 +113,8 @@ export class GossipDriver {
       deliver(open);
       return;
     }
-    peers.ready(address, this.config.tickMs * this.config.probeTimeoutTicks).then(deliver, () => {});
+    // A probe is worth nothing after its timeout; a join (no member id yet) is worth waiting for the first dial.
+    const waitMs = nodeId === undefined ? joinDialWaitMs : this.config.tickMs * this.config.probeTimeoutTicks;
+    peers.ready(address, waitMs).then(deliver, () => {});
   }
 }

@@ -55,6 +55,8 @@ export interface JoinRequest {
 export const raftTickMs = 100;
 /** A write forwarded to the leader must be applied within this time or not at all. */
 export const forwardTimeoutMs = 4000;
+/** A node in the store that gossip never heard of is called down after this long. */
+export const unseenGraceMs = 10_000;
 /** How often the leader compares the store's node status with gossip's view. */
 export const statusSyncIntervalMs = 200;
 
@@ -77,6 +79,8 @@ export class ManagerRuntime {
   private agentParts: NodeAgentParts | undefined;
   private statusTimer: ReturnType<typeof setInterval> | undefined;
   private statusWriteInFlight = false;
+  /** Store nodes gossip has not heard of, and since when (this leader's clock). */
+  private readonly unseenSince = new Map<string, number>();
   private readonly seeds: Map<number, ManagerAddress>;
   readonly context: NodeContext;
   private stopped = false;
@@ -145,7 +149,7 @@ export class ManagerRuntime {
     await this.network.listen();
     this.raft.start();
     if (fresh && this.start.bootstrap) this.raft.core.campaign();
-    this.gossip = new GossipDriver({ context, identity, network: this.network });
+    this.gossip = new GossipDriver({ context, identity, network: this.network, addressOf: (nodeId) => this.store.state.nodes[nodeId]?.addr });
     this.gossip.start(this.managerAddresses().map((manager) => manager.addr));
     this.statusTimer = setInterval(() => this.syncNodeStatus(), statusSyncIntervalMs);
     this.dispatcher = new Dispatcher(this);
@@ -216,7 +220,16 @@ export class ManagerRuntime {
     const changes: Command[] = [];
     for (const node of Object.values(this.store.state.nodes)) {
       const member = view.get(node.id);
-      if (!member) continue; // not heard of yet: keep what the store says
+      if (!member) {
+        // Not heard of over gossip yet: give a new or restarted node time to announce itself, then call it down.
+        const firstMissingMs = this.unseenSince.get(node.id) ?? nowMs;
+        this.unseenSince.set(node.id, firstMissingMs);
+        if (node.status !== 'down' && node.id !== this.identity.nodeId && nowMs - firstMissingMs > unseenGraceMs) {
+          changes.push({ op: 'node.status', id: node.id, status: 'down', message: `not heard of over gossip for ${Math.round(unseenGraceMs / 1000)} s`, atMs: nowMs });
+        }
+        continue;
+      }
+      this.unseenSince.delete(node.id);
       let status: 'ready' | 'down' | undefined;
       let message = '';
       if (member.status === 'alive') [status, message] = ['ready', 'alive (gossip)'];
@@ -454,8 +467,9 @@ export class ManagerRuntime {
       addr: request.addr,
       labels: { ...request.labels },
       availability: 'active',
-      status: 'ready',
-      statusMessage: 'joined',
+      // Ready once gossip hears from it (syncNodeStatus): a node that dies while joining must not look alive.
+      status: 'unknown',
+      statusMessage: 'joined; waiting for it to gossip',
       statusChangedAtMs: nowMs,
       certSerials: [serial],
       platform: request.platform,

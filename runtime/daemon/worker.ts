@@ -41,11 +41,6 @@ export class WorkerRuntime {
   static async start(context: NodeContext, identity: NodeIdentity, credentials: NodeCredentials, managers: ManagerAddress[]): Promise<WorkerRuntime> {
     const runtime = new WorkerRuntime(context, identity, credentials, managers);
     await runtime.network.listen();
-    runtime.agentParts = await startNodeAgent(context, identity.nodeId, (topic, body) => {
-      const link = runtime.session?.current;
-      if (!link) throw new Error('no session with a manager');
-      link.notify(topic, body);
-    });
     runtime.network.router.handle('node.logs', async (body) => {
       const request = body as { taskIds: string[]; tailLines: number };
       return { lines: runtime.agentParts ? await readTaskLogs(runtime.agentParts.executor, request.taskIds, request.tailLines) : [] };
@@ -54,8 +49,19 @@ export class WorkerRuntime {
       const agent = runtime.agentParts?.agent;
       if (agent) void agent.onAssign(body as never).catch((error: Error) => context.log(`agent: ${error.message}`));
     });
-    runtime.gossip = new GossipDriver({ context, identity, network: runtime.network });
+    runtime.gossip = new GossipDriver({
+      context,
+      identity,
+      network: runtime.network,
+      addressOf: (nodeId) => runtime.managers.find((manager) => manager.nodeId === nodeId)?.addr,
+    });
     runtime.gossip.start(managers.map((manager) => manager.addr));
+    // Gossip first: a board must be known alive before its containers take a second to start.
+    runtime.agentParts = await startNodeAgent(context, identity.nodeId, (topic, body) => {
+      const link = runtime.session?.current;
+      if (!link) throw new Error('no session with a manager');
+      link.notify(topic, body);
+    });
     runtime.session = new ReconnectingLink({
       dial: () => runtime.dialSomeManager(),
       rng: context.rng,

@@ -43,6 +43,9 @@ test('kill -9 of a worker: down on every manager within the bound; back to ready
     await fleet.call(4, 'swarm.leave', { force: false });
     await waitUntil(() => statusEverywhere(fleet, [1, 2, 3], 'host4', 'down'), 10_000, 'host4 shown down after leaving');
     assert.match((await nodesByHostname(fleet, 1)).get('host4').statusMessage, /left/);
+  } catch (error) {
+    for (const index of [1, 5]) console.log(`--- host${index}\n${fleet.logs(index).slice(-4000)}`);
+    throw error;
   } finally {
     fleet.destroy();
   }
