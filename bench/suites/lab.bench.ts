@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { median, percentile, type BenchSuite, type Measure } from '../harness.js';
-import { Fleet, nodesByHostname, waitUntil } from '../../test/lab/fleet.js';
+import { Fleet, leaderAmong, nodesByHostname, waitUntil } from '../../test/lab/fleet.js';
 
 function procNumber(pid: number, file: 'status' | 'io', field: string): number {
   const text = readFileSync(`/proc/${pid}/${file}`, 'utf8');
@@ -28,25 +28,6 @@ async function bareNodeRssKiB(): Promise<number> {
   const rss = procNumber(child.pid!, 'status', 'VmRSS');
   child.kill('SIGKILL');
   return rss;
-}
-
-async function leaderOf(fleet: Fleet, managers: number[], callTimeoutMs = 1000): Promise<number> {
-  let leader = -1;
-  await waitUntil(async () => {
-    for (const index of managers) {
-      try {
-        const info = await fleet.call(index, 'swarm.info', {}, Math.max(callTimeoutMs, 200));
-        if (info.nodeId && info.leader === info.nodeId) {
-          leader = index;
-          return true;
-        }
-      } catch {
-        // down or busy
-      }
-    }
-    return false;
-  }, 20_000, 'a leader');
-  return leader;
 }
 
 async function writable(fleet: Fleet, index: number, value: string): Promise<boolean> {
@@ -100,12 +81,12 @@ export const suite: BenchSuite = {
       // Leader failover: kill -9 the leader, time until another manager accepts a write.
       const failoverMs: number[] = [];
       for (let round = 0; round < rounds; round++) {
-        const leader = await leaderOf(fleet, [1, 2, 3]);
+        const leader = await leaderAmong(fleet, [1, 2, 3], 1000);
         const others = [1, 2, 3].filter((index) => index !== leader);
         fleet.kill(leader);
         const killedAt = Date.now();
         // A new leader, then a write it accepts: asking the new leader directly keeps a follower's forwarding timeout out of the number.
-        const next = await leaderOf(fleet, others, 50);
+        const next = await leaderAmong(fleet, others, 200);
         await waitUntil(() => writable(fleet, next, `r${round}`), 20_000, 'a write after failover');
         failoverMs.push(Date.now() - killedAt);
         fleet.start(leader);

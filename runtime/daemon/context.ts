@@ -14,5 +14,5 @@ export interface NodeContext {
   /** The host:port peers dial, resolved at start (see addresses.ts). */
   advertiseAddr: string;
   /** Platform facts published as node fields and labels. */
-  platform: { os: string; arch: string; board: string; memoryBytes: number; allocatableBytes: number; cores: number; hostname: string };
+  platform: { os: string; arch: string; board: string; memoryBytes: number; allocatableBytes: number; cores: number; hostname: string; labels: Record<string, string> };
 }

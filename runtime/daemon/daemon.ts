@@ -55,10 +55,12 @@ function platformFacts(config: DaemonConfig, log: (line: string) => void): NodeC
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;
   try {
     const board = detectHostBoard();
-    return { os: 'linux', arch, board: config.board || board.board, memoryBytes: board.memoryBytes, allocatableBytes: board.allocatableMemoryBytes, cores: board.cores, hostname: config.hostname || osHostname() };
+    // Detected facts as labels a placement constraint can name (node.labels.board == pi4b); they override configured labels of the same name.
+    const labels = { board: config.board || board.board, arch: board.labels.arch, memory: board.labels.memory };
+    return { os: 'linux', arch, board: labels.board, memoryBytes: board.memoryBytes, allocatableBytes: board.allocatableMemoryBytes, cores: board.cores, hostname: config.hostname || osHostname(), labels };
   } catch (error) {
     log(`board detection failed (${(error as Error).message}); using generic facts`);
-    return { os: process.platform, arch, board: config.board || 'unknown', memoryBytes: 0, allocatableBytes: 0, cores: 1, hostname: config.hostname || osHostname() };
+    return { os: process.platform, arch, board: config.board || 'unknown', memoryBytes: 0, allocatableBytes: 0, cores: 1, hostname: config.hostname || osHostname(), labels: { arch } };
   }
 }
 
@@ -361,7 +363,7 @@ export class Daemon {
       tokens: registry.state(),
       node: {
         id: nodeId, hostname: this.context.platform.hostname, role: 'manager', raftId: 1, addr: this.context.advertiseAddr,
-        labels: { ...this.options.config.labels }, availability: 'active', status: 'ready', statusMessage: 'cluster created', statusChangedAtMs: nowMs,
+        labels: { ...this.options.config.labels, ...this.context.platform.labels }, availability: 'active', status: 'ready', statusMessage: 'cluster created', statusChangedAtMs: nowMs,
         certSerials: [serial], platform: { os: this.context.platform.os, arch: this.context.platform.arch }, board: this.context.platform.board,
         memoryBytes: this.context.platform.memoryBytes, allocatableBytes: this.context.platform.allocatableBytes, cores: this.context.platform.cores, joinedAtMs: nowMs,
       },

@@ -78,7 +78,7 @@ async function joinThrough(context: NodeContext, address: string, token: string)
         csrPem,
         hostname: context.platform.hostname,
         addr: context.advertiseAddr,
-        labels: context.config.labels,
+        labels: { ...context.config.labels, ...context.platform.labels },
         platform: { os: context.platform.os, arch: context.platform.arch },
         board: context.platform.board,
         memoryBytes: context.platform.memoryBytes,

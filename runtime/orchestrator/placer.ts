@@ -1,32 +1,15 @@
-// The orchestrator's view of the scheduler. The scheduler's API is not final,
-// so the orchestrator names only what it calls; the shapes match
-// runtime/scheduler/types.ts so the real one plugs in as
-//   { place: schedule, rebalance, matches: <constraints check> }.
-// Tests use a small stand-in (test/orchestrator/fixtures.ts).
-import type { PortPublish, ServiceSpec, TaskRecord } from '../store/services.js';
+// The orchestrator's view of the scheduler: the data types are the
+// scheduler's own (runtime/scheduler/types.ts); the orchestrator names only
+// the three calls it makes, so the real scheduler plugs in as
+//   { place: schedule, rebalance, matches: matchesConstraints }
+// and tests use a small stand-in (test/orchestrator/fixtures.ts).
+import type { PendingTask, PlacedTask, SchedulableNode } from '../scheduler/types.js';
+import type { ServiceSpec } from '../store/services.js';
 import type { NodeRecord } from '../store/state.js';
 
-export interface PlacerNode {
-  readonly node: NodeRecord;
-  /** Bytes task reservations may take on the node (board memory minus OS and agent budgets). */
-  readonly allocatableMemoryBytes: number;
-}
-
-/** A task holding memory and ports on a node. */
-export interface PlacedTask {
-  readonly taskId: string;
-  readonly serviceId: string;
-  readonly nodeId: string;
-  readonly slot: number;
-  readonly memoryReservationBytes: number;
-  readonly ports: readonly PortPublish[];
-}
-
-/** A task waiting for a node. When task.nodeId is already set (global services, rebalance moves), only that node may take it. */
-export interface PendingTask {
-  readonly task: TaskRecord;
-  readonly service: ServiceSpec;
-}
+export type { PendingTask, PlacedTask };
+/** A node as the placer sees it, with the memory its tasks may reserve. */
+export type PlacerNode = SchedulableNode;
 
 export interface PlaceInput {
   readonly nodes: readonly PlacerNode[];

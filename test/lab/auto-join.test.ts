@@ -32,6 +32,9 @@ test('boards with only a token in their config join over mDNS; node ls --json sh
     const host2 = nodes.find((node) => node.hostname === 'host2');
     assert.is(host2.role, 'worker');
     assert.is(host2.labels.shelf, '2', 'labels from the boot config reach the store');
+    // Detected board facts are labels placement constraints can use.
+    assert.is(host2.labels.arch, 'amd64');
+    assert.ok(host2.labels.board && host2.labels.memory, 'board and memory labels are published');
     for (const node of nodes) {
       for (const field of ['id', 'hostname', 'role', 'status', 'availability', 'managerStatus', 'addr', 'labels']) assert.ok(field in node, `node ls --json has ${field}`);
     }

@@ -100,3 +100,23 @@ export async function nodesByHostname(fleet: Fleet, index: number, stale = false
   const answer = await fleet.call(index, 'node.ls', { stale }, 5000);
   return new Map((answer.nodes as any[]).map((node) => [node.hostname, node]));
 }
+
+/** The lab host whose edged says it leads, among `candidates` (waits for an election). */
+export async function leaderAmong(fleet: Fleet, candidates: readonly number[], callTimeoutMs = 2000, timeoutMs = 20_000): Promise<number> {
+  let found = -1;
+  await waitUntil(async () => {
+    for (const index of candidates) {
+      try {
+        const info = await fleet.call(index, 'swarm.info', {}, callTimeoutMs);
+        if (info.leader && info.leader === info.nodeId) {
+          found = index;
+          return true;
+        }
+      } catch {
+        // host down or busy
+      }
+    }
+    return false;
+  }, timeoutMs, 'a leader among the managers');
+  return found;
+}

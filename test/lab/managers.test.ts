@@ -4,28 +4,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { needsCommands, needsRoot } from '../common/env.js';
-import { Fleet, nodesByHostname, waitUntil } from './fleet.js';
+import { Fleet, leaderAmong, nodesByHostname, waitUntil } from './fleet.js';
 
 const ready = needsRoot() && needsCommands('ip', 'nsenter');
-
-async function leaderIndex(fleet: Fleet, candidates: number[]): Promise<number> {
-  let found = -1;
-  await waitUntil(async () => {
-    for (const index of candidates) {
-      try {
-        const info = await fleet.call(index, 'swarm.info', {}, 2000);
-        if (info.leader && info.leader === info.nodeId) {
-          found = index;
-          return true;
-        }
-      } catch {
-        // host down or busy
-      }
-    }
-    return false;
-  }, 15_000, 'a leader among the managers');
-  return found;
-}
 
 test('leader killed → a new leader takes writes; a partitioned manager cannot write; heal converges', async () => {
   if (!ready) return;
@@ -38,11 +19,11 @@ test('leader killed → a new leader takes writes; a partitioned manager cannot 
     for (const index of [4, 5]) await fleet.call(index, 'swarm.join', { token: init.workerToken, manager: fleet.address(1) });
     await waitUntil(async () => (await nodesByHostname(fleet, 3)).size === 5, 10_000, 'five nodes in the store');
 
-    const leader = await leaderIndex(fleet, [1, 2, 3]);
+    const leader = await leaderAmong(fleet, [1, 2, 3]);
     fleet.kill(leader);
     const killedAt = Date.now();
     const survivors = [1, 2, 3].filter((index) => index !== leader);
-    const newLeader = await leaderIndex(fleet, survivors);
+    const newLeader = await leaderAmong(fleet, survivors);
     const failoverMs = Date.now() - killedAt;
     console.log(`failover: new leader on host${newLeader} ${failoverMs} ms after kill -9 of host${leader}`);
     await fleet.call(survivors[0]!, 'node.update', { ref: 'host4', labelsAdd: { zone: 'a' } });
