@@ -56,7 +56,7 @@ function platformFacts(config: DaemonConfig, log: (line: string) => void): NodeC
   try {
     const board = detectHostBoard();
     // Detected facts as labels a placement constraint can name (node.labels.board == pi4b); they override configured labels of the same name.
-    const labels = { board: config.board || board.board, arch: board.labels.arch, memory: board.labels.memory };
+    const labels = { board: config.board || board.board, arch, memory: board.labels.memory };
     return { os: 'linux', arch, board: labels.board, memoryBytes: board.memoryBytes, allocatableBytes: board.allocatableMemoryBytes, cores: board.cores, hostname: config.hostname || osHostname(), labels };
   } catch (error) {
     log(`board detection failed (${(error as Error).message}); using generic facts`);
