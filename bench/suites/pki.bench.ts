@@ -37,7 +37,9 @@ async function timeEach(iterations: number, warmup: number, body: () => Promise<
  */
 async function coldLibraryLoad(root: string): Promise<[number, number]> {
   const source = await readFile(join(root, 'runtime/pki/x509-library.ts'), 'utf8');
-  const { code } = await transform(source, { loader: 'ts', format: 'esm' });
+  // The loader's one project import (lazy built-ins) becomes plain node:crypto here: a -e script cannot resolve relative imports.
+  const standalone = source.replace(/import \{ nodeCrypto \} from '\.\.\/common\/builtin\.js';/, "import * as crypto from 'node:crypto';\nconst nodeCrypto = () => crypto;");
+  const { code } = await transform(standalone, { loader: 'ts', format: 'esm' });
   const script = `const before = process.memoryUsage().rss;
 const started = performance.now();
 ${code}
