@@ -255,20 +255,22 @@ export class Daemon {
    * 80 % of their life (spread so a fleet does not renew at once): a new key,
    * a new certificate, new links from then on. A failure retries in a minute.
    */
-  private scheduleRenewal(certPem: string): void {
+  private scheduleRenewal(certPem: string, chosenAtMs?: number): void {
     clearTimeout(this.renewalTimer);
     const leaf = firstCertificatePem(certPem);
     const nowMs = this.context.time.nowMs();
-    let atMs = renewalAtMs(leaf, this.context.rng);
+    let atMs = chosenAtMs ?? renewalAtMs(leaf, this.context.rng);
     // notBefore is backdated for clock skew; on a short-lived certificate that can put the window in the past. Then 50–80 % of what is left.
-    if (atMs <= nowMs) atMs = nowMs + (Date.parse(new (nodeCrypto().X509Certificate)(leaf).validTo) - nowMs) * (0.5 + 0.3 * this.context.rng.next());
-    // setTimeout holds at most ~24.8 days; a longer wait re-arms on the way.
-    const delayMs = Math.max(0, Math.min(atMs - this.context.time.nowMs(), 20 * 24 * 3600 * 1000));
+    if (chosenAtMs === undefined && atMs <= nowMs) atMs = nowMs + (Date.parse(new (nodeCrypto().X509Certificate)(leaf).validTo) - nowMs) * (0.5 + 0.3 * this.context.rng.next());
+    // setTimeout holds at most ~24.8 days; a longer wait re-arms on the way, keeping the chosen moment.
+    const delayMs = Math.max(0, Math.min(atMs - nowMs, 20 * 24 * 3600 * 1000));
     this.renewalTimer = setTimeout(() => {
-      if (atMs > this.context.time.nowMs()) return this.scheduleRenewal(certPem);
+      // Timers and the (cluster-corrected) clock disagree by a little: within a second is on time.
+      if (atMs - this.context.time.nowMs() > 1000) return this.scheduleRenewal(certPem, atMs);
       void this.renewCertificate().catch((error: Error) => {
-        this.context.log(`certificate renewal failed: ${error.message}; retrying in a minute`);
-        this.renewalTimer = setTimeout(() => this.scheduleRenewal(certPem), 60_000);
+        this.context.log(`certificate renewal failed: ${error.message}; retrying soon`);
+        const leftMs = Date.parse(new (nodeCrypto().X509Certificate)(leaf).validTo) - this.context.time.nowMs();
+        this.renewalTimer = setTimeout(() => this.scheduleRenewal(certPem, this.context.time.nowMs()), Math.max(1000, Math.min(60_000, leftMs / 10)));
         this.renewalTimer.unref();
       });
     }, delayMs);
