@@ -23,7 +23,7 @@ import { Router } from '../transport/link.js';
 import { wireCodec } from '../transport/wire-codec.js';
 import type { ManagerAddress } from '../wire/messages/cluster.js';
 import type { Advertiser } from '../discovery/index.js';
-import { certificateSha256Hex } from '../pki/pem.js';
+import { certificateSha256Hex, certificatesFromPem } from '../pki/pem.js';
 import { resolveAdvertiseAddr } from './addresses.js';
 import type { DaemonConfig } from './config.js';
 import type { NodeContext } from './context.js';
@@ -62,11 +62,6 @@ function platformFacts(config: DaemonConfig, log: (line: string) => void): NodeC
     log(`board detection failed (${(error as Error).message}); using generic facts`);
     return { os: process.platform, arch, board: config.board || 'unknown', memoryBytes: 0, allocatableBytes: 0, cores: 1, hostname: config.hostname || osHostname(), labels: { arch } };
   }
-}
-
-function firstCertificatePem(bundle: string): string {
-  const end = bundle.indexOf('-----END CERTIFICATE-----');
-  return end < 0 ? bundle : bundle.slice(0, end + '-----END CERTIFICATE-----'.length);
 }
 
 /** Finds managers of the token's CA on the advertise address's LAN. */
@@ -257,11 +252,11 @@ export class Daemon {
    */
   private scheduleRenewal(certPem: string, chosenAtMs?: number): void {
     clearTimeout(this.renewalTimer);
-    const leaf = firstCertificatePem(certPem);
+    const leaf = certificatesFromPem(certPem, "this node's certificate")[0]!;
     const nowMs = this.context.time.nowMs();
     let atMs = chosenAtMs ?? renewalAtMs(leaf, this.context.rng);
     // notBefore is backdated for clock skew; on a short-lived certificate that can put the window in the past. Then 50–80 % of what is left.
-    if (chosenAtMs === undefined && atMs <= nowMs) atMs = nowMs + (Date.parse(new (nodeCrypto().X509Certificate)(leaf).validTo) - nowMs) * (0.5 + 0.3 * this.context.rng.next());
+    if (chosenAtMs === undefined && atMs <= nowMs) atMs = nowMs + (Date.parse(leaf.validTo) - nowMs) * (0.5 + 0.3 * this.context.rng.next());
     // setTimeout holds at most ~24.8 days; a longer wait re-arms on the way, keeping the chosen moment.
     const delayMs = Math.max(0, Math.min(atMs - nowMs, 20 * 24 * 3600 * 1000));
     this.renewalTimer = setTimeout(() => {
@@ -269,7 +264,7 @@ export class Daemon {
       if (atMs - this.context.time.nowMs() > 1000) return this.scheduleRenewal(certPem, atMs);
       void this.renewCertificate().catch((error: Error) => {
         this.context.log(`certificate renewal failed: ${error.message}; retrying soon`);
-        const leftMs = Date.parse(new (nodeCrypto().X509Certificate)(leaf).validTo) - this.context.time.nowMs();
+        const leftMs = Date.parse(leaf.validTo) - this.context.time.nowMs();
         this.renewalTimer = setTimeout(() => this.scheduleRenewal(certPem, this.context.time.nowMs()), Math.max(1000, Math.min(60_000, leftMs / 10)));
         this.renewalTimer.unref();
       });
@@ -299,7 +294,7 @@ export class Daemon {
       this.advertiser = createAdvertiser({
         instanceName: identity.nodeId,
         port,
-        txt: { cluster: identity.clusterId, ca: caPrefixOf(certificateSha256Hex(firstCertificatePem(caPem))), role: 'manager', node: identity.nodeId },
+        txt: { cluster: identity.clusterId, ca: caPrefixOf(certificateSha256Hex(certificatesFromPem(caPem, 'the cluster CA')[0]!)), role: 'manager', node: identity.nodeId },
         addresses: [host],
         interfaceAddress: host,
         log: (line) => this.context.log(`mdns: ${line}`),
