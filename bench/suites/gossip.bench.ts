@@ -3,19 +3,33 @@
 // presets. Everything is simulated (seeded, deterministic), so the numbers are
 // simulated milliseconds and bytes, not this machine's speed.
 //
-// Bytes: each message is encoded with cbor-x exactly as the wire module does
-// (`useRecords: false, tagUint8Array: false`) plus 8 bytes of framing, and
-// counted on the sender.
+// Bytes are what a node's network interface counts, in and out, headers
+// included, for the transport the daemon picks for each message: pings and
+// acks as UDP datagrams (encoded by the daemon's own encoder, plus Ethernet,
+// IP and UDP headers), everything else as a frame on a TLS WebSocket over
+// TCP (CBOR plus the link envelope, WebSocket, TLS record and TCP/IP headers,
+// and the bare TCP ACK that answers it). In a quiet cluster every byte one
+// node sends, another receives, so in+out per node is twice the bytes sent.
 import { Encoder } from 'cbor-x';
+import { datagramHeadersBytes, encodeProbeDatagram } from '../../runtime/daemon/gossip-datagrams.js';
 import { median, percentile, type BenchSuite, type Measure } from '../harness.js';
 import { lanDefaults, meteredLinkDefaults, pushPullIntervalTicks, type GossipConfig } from '../../runtime/gossip/config.js';
 import type { GossipMessage } from '../../runtime/gossip/messages.js';
 import { killAndWatch, watchFalseDeaths } from '../../test/gossip/scenarios.js';
 import { GossipSim, nodeId, type NetworkOptions } from '../../test/gossip/sim.js';
 
-const framingBytes = 8;
 const encoder = new Encoder({ useRecords: false, tagUint8Array: false });
-const wireBytes = (message: GossipMessage): number => encoder.encode(message).length + framingBytes;
+const linkEnvelopeBytes = 24;
+const linkFrameOverheadBytes = 6 + 22 + 66;
+const bareTcpAckBytes = 66;
+const benchKey = new Uint8Array(32);
+const wireBytes = (message: GossipMessage): number => {
+  if (message.type === 'ping' || message.type === 'ack') {
+    const datagram = encodeProbeDatagram(message, 1, benchKey);
+    if (datagram) return datagram.byteLength + datagramHeadersBytes;
+  }
+  return encoder.encode(message).length + linkEnvelopeBytes + linkFrameOverheadBytes + bareTcpAckBytes;
+};
 /** A LAN: 1-5 ms, 1% loss. */
 const lan: NetworkOptions = { latencyMsMin: 1, latencyMsMax: 5, lossRate: 0.01 };
 
@@ -30,7 +44,7 @@ function cluster(config: GossipConfig, size: number, seed: number, network: Netw
 }
 
 /** Kill-to-everyone-declared-dead times in ms, over seeds × kills (each victim restarted before the next kill). */
-function detections(config: GossipConfig, size: number, seeds: number, kills: number): { times: number[]; falseDeaths: number } {
+export function detections(config: GossipConfig, size: number, seeds: number, kills: number): { times: number[]; falseDeaths: number } {
   const times: number[] = [];
   let falseDeaths = 0;
   for (let seed = 1; seed <= seeds; seed += 1) {
@@ -48,17 +62,17 @@ function detections(config: GossipConfig, size: number, seeds: number, kills: nu
   return { times, falseDeaths };
 }
 
-/** Bytes sent per node per second by a quiet cluster (no failures, no loss), over `windowMs`. */
-function idleBytesPerNodePerSecond(config: GossipConfig, size: number, windowMs: number): number {
+/** Bytes in and out per node per second of a quiet cluster (no failures, no loss), over `windowMs`. */
+export function idleBytesPerNodePerSecond(config: GossipConfig, size: number, windowMs: number): number {
   const sim = cluster(config, size, 7, { latencyMsMin: 1, latencyMsMax: 5, lossRate: 0 }, true);
   sim.runFor(10_000);
   sim.resetTraffic();
   sim.runFor(windowMs);
-  return sim.totalBytesSent() / size / (windowMs / 1000);
+  return (2 * sim.totalBytesSent()) / size / (windowMs / 1000);
 }
 
 /** False deaths over `blips` 1-second link drops (one node at a time), 5% loss. */
-function blipFalseDeaths(config: GossipConfig, size: number, blips: number): number {
+export function blipFalseDeaths(config: GossipConfig, size: number, blips: number): number {
   const sim = cluster(config, size, 11, { latencyMsMin: 1, latencyMsMax: 5, lossRate: 0.05 });
   const watched = watchFalseDeaths(sim);
   for (let round = 0; round < blips; round += 1) {
@@ -85,7 +99,7 @@ function presetMeasures(prefix: string, config: GossipConfig, ci: boolean): Meas
       name: `gossip.${prefix}IdleBytesPerSecondPerNode50`,
       value: Math.round(idle),
       unit: 'bytes/s',
-      note: `N=50, no loss, ${windowMs / 1000} s window; cbor-x + ${framingBytes} B framing per message`,
+      note: `N=50, no loss, ${windowMs / 1000} s window; in+out with all headers: probes as UDP datagrams, the rest on TLS links`,
     },
   ];
 }

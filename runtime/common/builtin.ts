@@ -7,10 +7,13 @@ import { createRequire } from 'node:module';
 
 const requireBuiltin = createRequire(import.meta.url);
 
-export function lazyBuiltin<T>(name: 'node:https' | 'node:child_process' | 'node:zlib' | 'node:crypto'): () => T {
+export function lazyBuiltin<T>(name: 'node:https' | 'node:child_process' | 'node:zlib' | 'node:crypto' | 'node:dgram'): () => T {
   let loaded: T | undefined;
   return () => (loaded ??= requireBuiltin(name) as T);
 }
 
 /** node:crypto, loaded on first use (an idle agent that has not joined needs none of it). */
 export const nodeCrypto = lazyBuiltin<typeof import('node:crypto')>('node:crypto');
+
+/** node:dgram, for gossip probes once a node is in a cluster. */
+export const nodeDgram = lazyBuiltin<typeof import('node:dgram')>('node:dgram');

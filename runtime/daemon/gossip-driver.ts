@@ -2,14 +2,18 @@
 // `gossip.message` events over node links. The sender's id in a message must
 // be the node id in the sender's certificate: nobody gossips for another.
 import { EdgeError } from '../common/errors.js';
-import { GossipNode, checkMessage, lanDefaults, type GossipConfig, type GossipMessage, type MemberState, type MembershipEvent } from '../gossip/index.js';
-import type { PeerIdentity } from '../transport/authorization.js';
+import { GossipNode, checkMessage, lanDefaults, meteredLinkDefaults, type GossipConfig, type GossipMessage, type MemberState, type MembershipEvent } from '../gossip/index.js';
+import type { Link } from '../transport/link.js';
+import type { DatagramKeyOffer } from './gossip-datagrams.js';
+import { ProbeDatagrams } from './gossip-datagrams.js';
 import type { NodeContext } from './context.js';
 import type { NodeIdentity } from './identity.js';
 import type { NodeNetwork } from './node-network.js';
 
 /** How long a join message waits for the link to its seed to come up (TLS handshake and verification included). */
 const joinDialWaitMs = 3000;
+/** After a peer turned down our datagram key (or the call failed), probes to it stay on the link this long before we offer again. */
+const keyOfferRetryMs = 30_000;
 
 export interface GossipDriverOptions {
   context: NodeContext;
@@ -23,6 +27,12 @@ export interface GossipDriverOptions {
    * port is not the node's listening port.
    */
   addressOf?: (nodeId: string) => string | undefined;
+  /**
+   * Where this node's listener is bound: probes go as UDP datagrams from and
+   * to the same host and port (see gossip-datagrams.ts). Absent: everything
+   * goes over the links.
+   */
+  datagramsOn?: { host: string; port: number };
 }
 
 export class GossipDriver {
@@ -30,10 +40,12 @@ export class GossipDriver {
   private readonly options: GossipDriverOptions;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly config: GossipConfig;
+  readonly datagrams: ProbeDatagrams | undefined;
+  private readonly keyOfferRetryAtMs = new Map<string, number>();
 
   constructor(options: GossipDriverOptions) {
     this.options = options;
-    this.config = options.config ?? lanDefaults();
+    this.config = options.config ?? (options.context.config.gossipProfile === 'metered' ? meteredLinkDefaults() : lanDefaults());
     this.node = new GossipNode({
       config: this.config,
       rng: options.context.rng,
@@ -41,10 +53,21 @@ export class GossipDriver {
       address: options.identity.addr,
       role: options.identity.role,
     });
-    options.network.router.on('gossip.message', (body, { peer }) => this.receive(body, peer));
+    options.network.router.on('gossip.message', (body, { peer }) => this.receive(body, peer.nodeId));
+    if (options.datagramsOn) {
+      const self = options.identity.nodeId;
+      this.datagrams = new ProbeDatagrams({
+        ...options.datagramsOn,
+        log: options.context.log,
+        onProbe: (peer, message) => this.receive(message.type === 'ping' ? { ...message, source: peer, target: self } : { ...message, source: peer }, peer),
+      });
+      const keys = this.datagrams.keys;
+      options.network.router.handle('gossip.datagramKey', (body, { peer }) => ({ accepted: keys.accept(peer.nodeId, body as DatagramKeyOffer) }));
+    }
   }
 
   start(seeds: readonly string[]): void {
+    void this.datagrams?.open();
     const own = this.options.identity.addr;
     const others = seeds.filter((seed) => seed !== own);
     if (others.length > 0) {
@@ -71,21 +94,23 @@ export class GossipDriver {
 
   stop(): void {
     clearInterval(this.timer);
+    this.datagrams?.close();
   }
 
-  private receive(body: unknown, peer: PeerIdentity): void {
+  /** A message from `peer`, authenticated by its link or by its datagram key. */
+  private receive(body: unknown, peer: string): void {
     const problem = checkMessage(body, this.config);
     if (problem) {
-      this.options.context.log(`gossip: dropped a message from ${peer.nodeId}: ${problem.message}`);
+      this.options.context.log(`gossip: dropped a message from ${peer}: ${problem.message}`);
       return;
     }
     const message = body as GossipMessage;
-    if (message.source !== peer.nodeId) {
-      this.options.context.log(`gossip: dropped a message from ${peer.nodeId} claiming to come from ${message.source}`);
+    if (message.source !== peer) {
+      this.options.context.log(`gossip: dropped a message from ${peer} claiming to come from ${message.source}`);
       return;
     }
-    const refused = this.node.step(message, this.options.addressOf?.(peer.nodeId));
-    if (refused) this.options.context.log(`gossip: refused a message from ${peer.nodeId}: ${refused.message}`);
+    const refused = this.node.step(message, this.options.addressOf?.(peer));
+    if (refused) this.options.context.log(`gossip: refused a message from ${peer}: ${refused.message}`);
     this.flush();
   }
 
@@ -93,20 +118,25 @@ export class GossipDriver {
     while (this.node.hasReady()) {
       const ready = this.node.ready();
       for (const outbound of ready.messages) this.send(outbound.to ?? undefined, outbound.address, outbound.message);
-      for (const event of ready.events) this.options.onEvent?.(event);
+      for (const event of ready.events) {
+        if (event.kind === 'dead' || event.kind === 'left') this.options.network.closeLinksTo(event.member, event.address, `gossip: ${event.member} is ${event.kind}`);
+        this.options.onEvent?.(event);
+      }
       this.node.advance();
     }
   }
 
   /** A message to an address whose link is still being dialed waits for it briefly; after that it is lost, as on a lossy network. */
   private send(nodeId: string | undefined, address: string, message: GossipMessage): void {
+    if (nodeId !== undefined && this.datagrams?.trySend(nodeId, address, message)) return;
     const peers = this.options.network.peers;
-    const deliver = (link: { notify(topic: string, body: unknown): void }): void => {
+    const deliver = (link: Link): void => {
       try {
         link.notify('gossip.message', message);
       } catch (error) {
         if (!(error instanceof EdgeError)) throw error;
       }
+      if (nodeId !== undefined && link.peer.nodeId === nodeId) this.offerDatagramKey(link);
     };
     const open = this.options.network.linkTo(nodeId, address);
     if (open) {
@@ -116,5 +146,22 @@ export class GossipDriver {
     // A probe is worth nothing after its timeout; a join (no member id yet) is worth waiting for the first dial.
     const waitMs = nodeId === undefined ? joinDialWaitMs : this.config.tickMs * this.config.probeTimeoutTicks;
     peers.ready(address, waitMs).then(deliver, () => {});
+  }
+
+  /** Over a link to a peer, hands it the key for our datagrams, once (see gossip-datagrams.ts). */
+  private offerDatagramKey(link: Link): void {
+    const datagrams = this.datagrams;
+    const peer = link.peer.nodeId;
+    if (!datagrams || Date.now() < (this.keyOfferRetryAtMs.get(peer) ?? 0)) return;
+    const offer = datagrams.keys.offerFor(peer);
+    if (!offer) return;
+    const settle = (accepted: boolean): void => {
+      datagrams.keys.offerSettled(peer, offer.keyId, accepted);
+      if (!accepted) this.keyOfferRetryAtMs.set(peer, Date.now() + keyOfferRetryMs);
+    };
+    link.request('gossip.datagramKey', offer).then(
+      (answer) => settle((answer as { accepted: boolean }).accepted),
+      () => settle(false),
+    );
   }
 }

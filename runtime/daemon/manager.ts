@@ -17,6 +17,7 @@ import { decodeCommand, encodeCommand, type Command } from '../store/commands.js
 import { managers, nodeByRaftId, type ClusterState, type NodeRecord } from '../store/state.js';
 import { ClusterStore } from '../store/store.js';
 import type { PeerIdentity } from '../transport/authorization.js';
+import type { Link } from '../transport/link.js';
 import type { ManagerAddress } from '../wire/messages/cluster.js';
 import type { RaftMessageBody } from '../wire/messages/raft.js';
 import type { NodeContext } from './context.js';
@@ -82,6 +83,8 @@ export class ManagerRuntime {
   /** Store nodes gossip has not heard of, and since when (this leader's clock). */
   private readonly unseenSince = new Map<string, number>();
   private readonly seeds: Map<number, ManagerAddress>;
+  /** Nodes whose session is served here, and what their last answer said (see nudgeChangedSessions). */
+  private readonly sessions = new Map<string, { link: Link; answered: string }>();
   readonly context: NodeContext;
   private stopped = false;
 
@@ -142,16 +145,19 @@ export class ManagerRuntime {
         throw error;
       }
     });
-    router.handle('cluster.session', (body, { peer }) => this.openSession(peer, body as { addr: string }));
+    router.handle('cluster.session', (body, { peer, link }) => this.openSession(peer, link, body as { addr: string }));
     router.handle('cluster.renew', (body, { peer }) => this.renew(peer.nodeId, (body as { csrPem: string }).csrPem));
     router.handle('cluster.forward', (body) => this.runForwarded(body as { method: string; body: unknown; expiresAtMs: number }));
     this.store.onChange((state) => this.followState(state));
-    await this.network.listen();
+    const listening = await this.network.listen();
     this.raft.start();
     if (fresh && this.start.bootstrap) this.raft.core.campaign();
-    this.gossip = new GossipDriver({ context, identity, network: this.network, addressOf: (nodeId) => this.store.state.nodes[nodeId]?.addr });
+    this.gossip = new GossipDriver({ context, identity, network: this.network, addressOf: (nodeId) => this.store.state.nodes[nodeId]?.addr, datagramsOn: listening });
     this.gossip.start(this.managerAddresses().map((manager) => manager.addr));
-    this.statusTimer = setInterval(() => this.syncNodeStatus(), statusSyncIntervalMs);
+    this.statusTimer = setInterval(() => {
+      this.syncNodeStatus();
+      this.nudgeChangedSessions();
+    }, statusSyncIntervalMs);
     this.dispatcher = new Dispatcher(this);
     router.on('dispatcher.hello', (body, { peer, link }) => {
       if ((body as { nodeId: string }).nodeId !== peer.nodeId) return;
@@ -394,20 +400,44 @@ export class ManagerRuntime {
   }
 
   /** A node (re)connected: tell it the managers and the time; note a new address. */
-  private openSession(peer: PeerIdentity, body: { addr: string }): unknown {
+  private openSession(peer: PeerIdentity, link: Link, body: { addr: string }): unknown {
     const node = this.store.state.nodes[peer.nodeId];
     const nowMs = this.context.time.nowMs();
     const note = (what: string) => (error: Error) => this.context.log(`could not record ${what} of ${peer.nodeId}: ${error.message}`);
     if (node && node.addr !== body.addr) void this.write({ op: 'node.addr', id: node.id, addr: body.addr }).catch(note('the address'));
-    const leader = this.leaderNodeId();
-    return {
-      clusterId: this.store.state.clusterId,
-      role: node?.role ?? 'worker',
-      ...(leader ? { leader } : {}),
-      managers: this.managerAddresses(),
-      clusterTimeMs: Math.max(0, Math.floor(nowMs)),
-    };
+    const shared = this.sessionShared();
+    const role = node?.role ?? 'worker';
+    if (!this.sessions.has(peer.nodeId)) link.onClose(() => this.sessions.get(peer.nodeId)?.link === link && this.sessions.delete(peer.nodeId));
+    this.sessions.set(peer.nodeId, { link, answered: `${role} ${shared.key}` });
+    return { ...shared.answer, role, clusterTimeMs: Math.max(0, Math.floor(nowMs)) };
   }
+
+  /** The part of a session answer every node gets, and a key that changes when it does. */
+  private sessionShared(): { answer: { clusterId: string; leader?: string; managers: ManagerAddress[] }; key: string } {
+    const leader = this.leaderNodeId();
+    const answer = { clusterId: this.store.state.clusterId, ...(leader ? { leader } : {}), managers: this.managerAddresses() };
+    return { answer, key: JSON.stringify(answer) };
+  }
+
+  /**
+   * Nodes with a session here whose answer would now differ (a promotion, a
+   * new leader or manager) are told to ask again, so they need not poll often.
+   */
+  private nudgeChangedSessions(): void {
+    if (this.sessions.size === 0) return;
+    const { key } = this.sessionShared();
+    for (const [nodeId, session] of this.sessions) {
+      const answered = `${this.store.state.nodes[nodeId]?.role ?? 'worker'} ${key}`;
+      if (answered === session.answered) continue;
+      session.answered = answered;
+      try {
+        session.link.notify('cluster.sessionChanged', {});
+      } catch {
+        // A link that cannot take it is closing; the node opens a new session anyway.
+      }
+    }
+  }
+
 
   /**
    * A fresh certificate for a member, with the role the store gives it. Any

@@ -5,7 +5,7 @@ import { TrustBundle } from '../pki/trust-bundle.js';
 import { verifyPeerChain } from '../pki/peer-verifier.js';
 import type { NodeCredentials } from '../pki/credentials-store.js';
 import { DenyList, type PeerIdentity } from '../transport/authorization.js';
-import { Router, type Link } from '../transport/link.js';
+import { Router, type Link, type LinkOptions } from '../transport/link.js';
 import { dialLink } from '../transport/tls-client.js';
 import type { TlsMaterial } from '../transport/tls-options.js';
 import { LinkServer } from '../transport/tls-server.js';
@@ -18,6 +18,15 @@ export function tlsMaterial(credentials: NodeCredentials): TlsMaterial {
   return { keyPem: credentials.keyPem, certChainPem: credentials.certPem, trustedCaPem: credentials.caBundlePem };
 }
 
+/**
+ * Heartbeats of links between nodes. Links do not decide whether a node is
+ * alive (gossip does, and closes the links of a node it declares dead); the
+ * heartbeat only finds connections that died without a word (a NAT or a
+ * firewall forgot them). Slow, so an idle link costs ~25 B/s (a ping and a
+ * pong with their TCP ACKs every 15 s).
+ */
+export const nodeLinkOptions: Partial<LinkOptions> = { heartbeatIntervalMs: 15_000, heartbeatTimeoutMs: 45_000 };
+
 export class NodeNetwork {
   readonly router = new Router();
   readonly denyList = new DenyList();
@@ -25,6 +34,8 @@ export class NodeNetwork {
   readonly peers: PeerLinks;
   private credentials: NodeCredentials;
   private trust: TrustBundle;
+  /** Every link this node dialed that is still open (peer links and sessions alike). */
+  private readonly dialed = new Set<Link>();
   private readonly clusterId: string;
 
   constructor(private readonly context: NodeContext, credentials: NodeCredentials, options: { acceptJoiners: boolean; clusterId: string }) {
@@ -41,6 +52,8 @@ export class NodeNetwork {
       router: this.router,
       denyList: this.denyList,
       acceptJoiners: options.acceptJoiners,
+      // The dialing side pings; see LinkOptions.sendsHeartbeats.
+      linkOptions: { ...nodeLinkOptions, sendsHeartbeats: false },
       onRefused: (reason, remote) => context.log(`refused a connection from ${remote}: ${reason}`),
     });
     this.clusterId = options.clusterId;
@@ -53,10 +66,17 @@ export class NodeNetwork {
    * restarted its listener is still reachable through its own link.
    */
   linkTo(nodeId: string | undefined, address: string): Link | undefined {
-    const dialed = this.peers.open(address);
-    if (dialed || nodeId === undefined) return dialed;
-    for (const link of this.server.links) if (link.isOpen && link.peer.nodeId === nodeId) return link;
-    return undefined;
+    const dialed = this.peers.existing(address);
+    if (dialed) return dialed;
+    // Using the node's own link rather than dialing a second one keeps one connection per pair, and half the heartbeats.
+    if (nodeId !== undefined) for (const link of this.server.links) if (link.isOpen && link.peer.nodeId === nodeId) return link;
+    return this.peers.open(address);
+  }
+
+  /** Gossip declared `nodeId` dead or gone: close every link to it, so whatever used them (a worker's session) moves on now. */
+  closeLinksTo(nodeId: string, address: string, reason: string): void {
+    this.peers.drop(address);
+    for (const link of [...this.dialed, ...this.server.links]) if (link.peer.nodeId === nodeId) link.close(reason);
   }
 
   async listen(): Promise<{ host: string; port: number }> {
@@ -94,6 +114,11 @@ export class NodeNetwork {
       codec: this.context.codec,
       policy: nodePolicy(),
       router: this.router,
+      linkOptions: nodeLinkOptions,
+    }).then((link) => {
+      this.dialed.add(link);
+      link.onClose(() => this.dialed.delete(link));
+      return link;
     });
   }
 }

@@ -21,6 +21,11 @@ export class PeerLinks {
     return this.ensure(address).current;
   }
 
+  /** The open link to `address`, if this node already dialed one; never starts a dial. */
+  existing(address: string): Link | undefined {
+    return this.links.get(address)?.current;
+  }
+
   /** Waits (bounded) for a link to `address`. */
   async ready(address: string, timeoutMs = 3000): Promise<Link> {
     const pending = this.ensure(address).ready();

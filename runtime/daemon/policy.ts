@@ -11,7 +11,9 @@ export function nodePolicy(): MessagePolicy {
     .allow('cluster.renew', ['manager', 'worker'])
     .allow('cluster.leaving', ['manager', 'worker'])
     .allow('gossip.message', ['manager', 'worker'])
+    .allow('gossip.datagramKey', ['manager', 'worker'])
     .allow('cluster.forward', ['manager'])
+    .allow('cluster.sessionChanged', ['manager'])
     .allow('node.logs', ['manager'])
     .allow('raft.message', ['manager'])
     // A manager's own agent runs tasks too, so managers may speak the worker side.

@@ -11,8 +11,13 @@ import { GossipDriver } from './gossip-driver.js';
 import { NodeNetwork } from './node-network.js';
 import { readTaskLogs, startNodeAgent, type NodeAgentParts } from './node-agent.js';
 
-/** How often a worker refreshes its session (managers list, role, cluster time). */
-export const sessionPollMs = 3000;
+/**
+ * How often a worker refreshes its session (managers list, role, cluster
+ * time) unprompted. Changes come sooner: the manager sends
+ * `cluster.sessionChanged` when the answer would differ, so this is a safety
+ * net and costs an idle worker ~20 B/s.
+ */
+export const sessionPollMs = 30_000;
 
 export interface SessionAnswer {
   clusterId: string;
@@ -40,10 +45,13 @@ export class WorkerRuntime {
 
   static async start(context: NodeContext, identity: NodeIdentity, credentials: NodeCredentials, managers: ManagerAddress[]): Promise<WorkerRuntime> {
     const runtime = new WorkerRuntime(context, identity, credentials, managers);
-    await runtime.network.listen();
+    const listening = await runtime.network.listen();
     runtime.network.router.handle('node.logs', async (body) => {
       const request = body as { taskIds: string[]; tailLines: number };
       return { lines: runtime.agentParts ? await readTaskLogs(runtime.agentParts.executor, request.taskIds, request.tailLines) : [] };
+    });
+    runtime.network.router.on('cluster.sessionChanged', (_body, { link }) => {
+      if (link === runtime.session?.current) void runtime.openSession(link);
     });
     runtime.network.router.on('dispatcher.assign', (body) => {
       const agent = runtime.agentParts?.agent;
@@ -54,6 +62,7 @@ export class WorkerRuntime {
       identity,
       network: runtime.network,
       addressOf: (nodeId) => runtime.managers.find((manager) => manager.nodeId === nodeId)?.addr,
+      datagramsOn: listening,
     });
     runtime.gossip.start(managers.map((manager) => manager.addr));
     // Gossip first: a board must be known alive before its containers take a second to start.

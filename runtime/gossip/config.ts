@@ -5,8 +5,8 @@
 //
 // How fast a dead node is found (all terms in ticks; see detectionTime()):
 //
-//   detection ≈ wait for a probe  (≈ 1 probe interval: every member receives
-//                                  about one probe per interval, whatever n)
+//   detection ≈ wait for a probe  (≈ ½ probe interval on average: every member
+//                                  receives about one probe per interval, whatever n)
 //             + the failed probe  (probeIntervalTicks: direct timeout, then
 //                                  indirect probes through `indirectChecks` peers)
 //             + suspicion         (suspicionMinTicks once `suspicionConfirmations`
@@ -20,15 +20,19 @@
 // only refute once the blip is over. Its refutation must then reach the
 // accusers (sent to them directly) and everyone else (gossip) before the
 // earliest suspicion timer fires, so suspicionMin must exceed
-// B - probeInterval + refutation delay. In simulation (50 nodes, 5% loss) the
-// LAN defaults (suspicionMin 1300 ms) survive 1.3 s blips and lose some 1.5 s
-// ones; 1100 ms would leave no margin over the 1 s blip we promise to survive.
-// The metered preset (suspicionMin 5 s) survives 5 s blips.
+// B - probeInterval + refutation delay. In simulation (50 nodes, 5% loss, 60
+// one-second blips) the LAN defaults (probe 400 ms, suspicionMin 1100 ms) had
+// no false death; a 300 ms probe needed more than 1200 ms of suspicion, and
+// then found the dead no sooner. The metered preset (suspicionMin 5 s)
+// survives 5 s blips.
 //
 // Bandwidth when nothing happens is probes (one ping and, on average, one ack
 // per probe interval per node) plus push-pull (the whole member table, both
 // ways, once per push-pull interval per node): shorter probe intervals buy
-// faster detection with bytes per second.
+// faster detection with bytes per second. The daemon sends pings and acks as
+// ~64-byte UDP datagrams (see daemon/gossip-datagrams.ts), so an idle node
+// sees four of them per probe interval, in and out: at 400 ms, ~640 B/s plus
+// push-pull, whatever the cluster size.
 import { GossipError, GossipErrorCode } from './errors.js';
 
 export interface GossipConfig {
@@ -44,15 +48,15 @@ export interface GossipConfig {
    * round-robin over a shuffled list). Also the deadline for the whole probe:
    * a target that has not answered directly or indirectly by the end of the
    * interval is suspected. Scaled by the local health multiplier (see
-   * awarenessMax). LAN 4 (200 ms). Halving it halves the first two terms of
-   * detection and doubles idle probe bytes.
+   * awarenessMax). LAN 8 (400 ms). Halving it halves the first two terms of
+   * detection and doubles idle probe bytes (200 ms costs ~1.3 KB/s per node).
    */
   readonly probeIntervalTicks: number;
   /**
    * Ticks to wait for a direct ack before asking `indirectChecks` peers to
    * probe the target for us. Must be below probeIntervalTicks: the rest of
    * the interval is the indirect phase. Scaled by the local health
-   * multiplier. LAN 2 (100 ms): a LAN round trip is ~1 ms, a busy Pi may
+   * multiplier. LAN 3 (150 ms): a LAN round trip is ~1 ms, a busy Pi may
    * stall tens of ms; a slower node stretches this itself.
    */
   readonly probeTimeoutTicks: number;
@@ -67,7 +71,7 @@ export interface GossipConfig {
    * the requester with a nack ("I am alive, the target did not answer"). A
    * missing nack tells the requester its own link is the likely problem.
    * Must leave the nack time to arrive within the indirect phase:
-   * relayNackTicks < probeIntervalTicks - probeTimeoutTicks. LAN 1.
+   * relayNackTicks < probeIntervalTicks - probeTimeoutTicks. LAN 2.
    */
   readonly relayNackTicks: number;
   /**
@@ -84,7 +88,7 @@ export interface GossipConfig {
    * have confirmed it (Lifeguard: the timeout shrinks from max to min as
    * log(confirmations + 1) / log(expected + 1)). The floor of detection time
    * and the ceiling on a link blip that does not end in a false death.
-   * LAN 26 (1300 ms).
+   * LAN 22 (1100 ms).
    */
   readonly suspicionMinTicks: number;
   /**
@@ -183,12 +187,12 @@ export interface GossipConfig {
 /** The base every preset overrides: the LAN numbers. */
 const base: GossipConfig = Object.freeze({
   tickMs: 50,
-  probeIntervalTicks: 4,
-  probeTimeoutTicks: 2,
+  probeIntervalTicks: 8,
+  probeTimeoutTicks: 3,
   indirectChecks: 3,
-  relayNackTicks: 1,
+  relayNackTicks: 2,
   awarenessMax: 8,
-  suspicionMinTicks: 26,
+  suspicionMinTicks: 22,
   suspicionMaxTicks: 80,
   suspicionConfirmations: 2,
   gossipIntervalTicks: 1,
@@ -231,16 +235,16 @@ export function lanDefaults(overrides: Partial<GossipConfig> = {}): GossipConfig
 
 /**
  * Metered or slow links (LTE, long-range radio): about a fifth of the idle
- * bytes of the LAN preset (~145 instead of ~680 B/s per node at 50 nodes),
- * paid for with detection in ~7 s (p99 ~10 s) instead of ~1.7 s (p99 ~2.3 s).
- * In exchange it survives link blips of ~5 s instead of ~1.3 s.
+ * bytes of the LAN preset, paid for with detection in ~7 s instead of
+ * ~1.8 s (bench/suites/gossip.bench.ts measures both). In exchange it
+ * survives link blips of ~5 s instead of ~1 s.
  */
 export function meteredLinkDefaults(overrides: Partial<GossipConfig> = {}): GossipConfig {
   return preset({
     tickMs: 100,
-    probeIntervalTicks: 10,
-    probeTimeoutTicks: 5,
-    relayNackTicks: 3,
+    probeIntervalTicks: 20,
+    probeTimeoutTicks: 8,
+    relayNackTicks: 5,
     suspicionMinTicks: 50,
     suspicionMaxTicks: 150,
     gossipIntervalTicks: 2,
@@ -369,7 +373,11 @@ export function disseminationRounds(config: GossipConfig, members: number): numb
 }
 
 export interface DetectionTime {
-  /** Expected: one interval until a probe, one failed probe, suspicionMin, dissemination. */
+  /**
+   * Expected: half an interval until a probe (each member is probed about
+   * once per interval, at a random moment), one failed probe, suspicionMin,
+   * dissemination. Rounded up to whole ticks.
+   */
   typicalTicks: number;
   /**
    * Generous bound: three intervals until a probe (each interval brings each
@@ -385,7 +393,7 @@ export interface DetectionTime {
 /** The detection-time formula of the header comment, for a cluster of n members. */
 export function detectionTime(config: GossipConfig, members: number): DetectionTime {
   const disseminationTicks = disseminationRounds(config, members) * config.gossipIntervalTicks;
-  const typicalTicks = 2 * config.probeIntervalTicks + config.suspicionMinTicks + disseminationTicks;
+  const typicalTicks = Math.ceil(1.5 * config.probeIntervalTicks) + config.suspicionMinTicks + disseminationTicks;
   const boundTicks = 4 * config.probeIntervalTicks + config.suspicionMaxTicks + 2 * disseminationTicks;
   return { typicalTicks, boundTicks, typicalMs: typicalTicks * config.tickMs, boundMs: boundTicks * config.tickMs };
 }

@@ -22,8 +22,15 @@ export interface LinkOptions {
   inflightRequestsMax: number;
   /** Requests from the peer being handled at once; more are refused as retryable. Default 256. */
   handlingRequestsMax: number;
-  /** A ping every this many ms. Default 2000. */
+  /** A ping every this many ms, skipped when something arrived from the peer within the last half interval (a busy link needs none). Default 2000. */
   heartbeatIntervalMs: number;
+  /**
+   * Whether this side sends pings. One side pinging is enough (the pongs keep
+   * it hearing, the pings keep the other side hearing) and halves an idle
+   * link's bytes; the side that does not ping still closes a silent link.
+   * Default true.
+   */
+  sendsHeartbeats: boolean;
   /** The link is closed when nothing arrived for this long. Default 6000 (three heartbeats). */
   heartbeatTimeoutMs: number;
 }
@@ -35,6 +42,7 @@ export const defaultLinkOptions: LinkOptions = {
   handlingRequestsMax: 256,
   heartbeatIntervalMs: 2000,
   heartbeatTimeoutMs: 6000,
+  sendsHeartbeats: true,
 };
 
 export interface RequestContext {
@@ -342,6 +350,8 @@ export class Link {
       this.close(`nothing heard for ${this.options.heartbeatTimeoutMs} ms`, closeCodes.heartbeatLost);
       return;
     }
+    // Half an interval: the pong to our last ping arrived about one interval ago and must not silence this one.
+    if (!this.options.sendsHeartbeats || Date.now() - this.lastHeardMs < this.options.heartbeatIntervalMs / 2) return;
     this.tryWrite({ t: 'ping', seq: this.heartbeatSeq++ >>> 0, sentAtMs: Date.now() });
   }
 

@@ -45,10 +45,11 @@ test('a field out of range is refused with its name and the allowed range', () =
 
 test('inconsistent combinations are refused with the fix', () => {
   // Proves the cross-field rules: timeout < interval, nack fits the indirect phase, min <= max, min >= one interval.
-  const timeout = rejection({ ...lanDefaults(), probeTimeoutTicks: 4 });
+  const timeout = rejection({ ...lanDefaults(), probeTimeoutTicks: lanDefaults().probeIntervalTicks });
   assert.is(timeout.field, 'probeTimeoutTicks');
   assert.match(timeout.message, /below probeIntervalTicks/);
-  assert.is(rejection({ ...lanDefaults(), relayNackTicks: 2 }).field, 'relayNackTicks');
+  const lan = lanDefaults();
+  assert.is(rejection({ ...lan, relayNackTicks: lan.probeIntervalTicks - lan.probeTimeoutTicks }).field, 'relayNackTicks');
   const suspicion = rejection({ ...lanDefaults(), suspicionMaxTicks: 10 });
   assert.is(suspicion.field, 'suspicionMaxTicks');
   assert.match(suspicion.message, /raise it/);
@@ -71,9 +72,9 @@ test('LAN detection estimate is under 2 s and metered trades detection time for 
   const lanProbesPerSecond = 1000 / (lanDefaults().probeIntervalTicks * lanDefaults().tickMs);
   const meteredProbesPerSecond = 1000 / (meteredLinkDefaults().probeIntervalTicks * meteredLinkDefaults().tickMs);
   assert.is(lanProbesPerSecond / meteredProbesPerSecond, 5);
-  // Typical = 2 probe intervals + suspicionMin + dissemination rounds, in ticks.
+  // Typical = 1.5 probe intervals + suspicionMin + dissemination rounds, in ticks.
   const config = lanDefaults();
-  assert.is(lan.typicalTicks, 2 * config.probeIntervalTicks + config.suspicionMinTicks + 4);
+  assert.is(lan.typicalTicks, Math.ceil(1.5 * config.probeIntervalTicks) + config.suspicionMinTicks + 4);
   assert.is(lan.typicalMs, lan.typicalTicks * config.tickMs);
 });
 

@@ -2,7 +2,7 @@
 // write to the leader, and gossip. Who may send each is in the transport
 // policy (runtime/daemon/policy.ts); bodies are bounded here.
 import { defineMethod, definePart, defineTopic } from '../definitions.js';
-import { any, array, bool, object, oneOf, optional, record, string, uint, type Infer } from '../schema.js';
+import { any, array, bool, bytes, object, oneOf, optional, record, string, uint, type Infer } from '../schema.js';
 
 const nodeId = string({ minBytes: 1, maxBytes: 64 });
 const address = string({ minBytes: 3, maxBytes: 64 });
@@ -80,11 +80,25 @@ export const logsMethod = defineMethod({
 /** A node that leaves on purpose says so, so it is shown as left rather than down. */
 export const leavingTopic = defineTopic({ topic: 'cluster.leaving', body: object({ nodeId, graceful: bool() }) });
 
+/** A manager tells a node with a session that its session answer changed (role, leader, managers): ask again. Saves polling often. */
+export const sessionChangedTopic = defineTopic({ topic: 'cluster.sessionChanged', body: object({}) });
+
 /** Gossip (SWIM) messages; the gossip core defines their fields. */
 export const gossipTopic = defineTopic({ topic: 'gossip.message', body: any() });
 
+/**
+ * A node hands a peer the key it will put on the gossip probes (UDP) it sends
+ * that peer; the link's TLS is what makes the key trustworthy. `accepted` is
+ * false when the peer already uses that key id for another node.
+ */
+export const datagramKeyMethod = defineMethod({
+  method: 'gossip.datagramKey',
+  request: object({ keyId: uint({ max: 0xffff_ffff }), key: bytes({ maxBytes: 32 }) }),
+  response: object({ accepted: bool() }),
+});
+
 export const cluster = definePart({
   owner: 'cluster',
-  methods: [joinMethod, sessionMethod, forwardMethod, renewMethod, logsMethod],
-  topics: [leavingTopic, gossipTopic],
+  methods: [joinMethod, sessionMethod, forwardMethod, renewMethod, logsMethod, datagramKeyMethod],
+  topics: [leavingTopic, sessionChangedTopic, gossipTopic],
 });
