@@ -35,6 +35,7 @@ import { loadIdentity, saveIdentity, type NodeIdentity } from './identity.js';
 import type { ManagerFinder } from './join.js';
 // The runtimes (Raft, gossip, containers…) load only once the node is in a cluster: an idle board pays for none of it.
 import type { ManagerRuntime } from './manager.js';
+import type { ForcedCluster } from '../raft/force-new-cluster.js';
 import type { WorkerRuntime } from './worker.js';
 
 export type DaemonState = 'inactive' | 'joining' | 'active' | 'error';
@@ -423,7 +424,7 @@ export class Daemon {
       this.advertiser = undefined;
       await manager.stop({ handOver: false });
       this.manager = undefined;
-      let forced: Awaited<ReturnType<typeof import('./manager.js').rewriteAsNewCluster>> | undefined;
+      let forced: ForcedCluster;
       try {
         const { rewriteAsNewCluster } = await import('./manager.js');
         forced = await rewriteAsNewCluster(this.context, identity, request.certExpiryMs === undefined ? {} : { certValidityMs: request.certExpiryMs });

@@ -171,7 +171,10 @@ export class ManagerRuntime {
     });
     router.handle('cluster.session', (body, { peer }) => this.openSession(peer, body as { addr: string }));
     router.handle('cluster.renew', (body, { peer }) => this.renew(peer.nodeId, (body as { csrPem: string }).csrPem));
-    router.handle('cluster.forward', (body) => this.runForwarded(body as { method: string; body: unknown; expiresAtMs: number }));
+    router.handle('cluster.forward', (body, { peer }) => {
+      this.refuseLostManager(peer.nodeId);
+      return this.runForwarded(body as { method: string; body: unknown; expiresAtMs: number });
+    });
     this.store.onChange((state) => this.followState(state));
     await this.network.listen();
     this.raft.start();
@@ -419,6 +422,13 @@ export class ManagerRuntime {
   /** Lets the control API register what followers may forward. */
   registerForwardable(method: string, handler: (body: unknown) => Promise<unknown>): void {
     this.forwardable.set(method, handler);
+  }
+
+  /** A manager left out of a forced new cluster acts on a stale copy of the state: its calls are not run here. */
+  private refuseLostManager(nodeId: string): void {
+    const node = this.store.state.nodes[nodeId];
+    if (node?.role !== 'manager' || node.raftId !== 0) return;
+    throw new EdgeError('EDGE_CLUSTER_NOT_MEMBER', `${node.hostname} is no longer a Raft member (a new cluster was forced without it), so it cannot forward calls: run them on a current manager, and remove ${node.hostname} and join it again`);
   }
 
   private async runForwarded(request: { method: string; body: unknown; expiresAtMs: number }): Promise<{ body: unknown }> {
