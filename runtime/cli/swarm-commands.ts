@@ -39,7 +39,16 @@ const init: Command = {
     { name: '--cert-expiry', value: 'DURATION', help: 'validity of node certificates, e.g. 90d or 2160h (1h to 3650d; default chosen by edged)' },
     { name: '--force-new-cluster', help: 'start a new single-manager swarm from this manager\'s state (recovery after losing quorum)' },
   ],
-  details: 'Prints the commands that add workers and managers. Run it once, on the first board.',
+  details: [
+    'Prints the commands that add workers and managers. Run it once, on the first board.',
+    '',
+    'Recovery: when a majority of the managers is lost for good (writes fail with EDGE_CLUSTER_NO_LEADER), run',
+    '`edgectl swarm init --force-new-cluster` on a surviving manager. It restarts the cluster from that manager\'s',
+    'state, with it as the only manager: services, nodes, tokens and the CA are kept, workers reconnect, and the lost',
+    'managers show as down until you demote or remove them (`edgectl node demote`, `edgectl node rm`). Then promote',
+    'workers to get back to 3 or 5 managers. A lost manager that comes back is not a member any more: remove it and',
+    'join it again. On a cluster that still has a quorum it works too, and says so: the other managers are dropped.',
+  ].join('\n'),
   async run(context) {
     const advertiseText = flagValue(context.args, '--advertise-addr');
     const expiryText = flagValue(context.args, '--cert-expiry');
@@ -54,12 +63,16 @@ const init: Command = {
       context.printJson(created);
       return;
     }
+    if (created.warning) context.progress(`Warning: ${created.warning}`);
+    // After a forced new cluster the tokens stay valid, but only the manager that made them can print them.
+    const instructions = (role: 'worker' | 'manager', token: string) =>
+      token ? joinInstructions(role, token, created.addr) : [`The ${role} join token is unchanged; this manager cannot print it: \`edgectl swarm join-token --rotate ${role}\` makes a new one.`, ''];
     context.print(
       [
         `Swarm initialized: current node (${created.nodeId}) is now a manager.`,
         '',
-        ...joinInstructions('worker', created.workerToken, created.addr),
-        ...joinInstructions('manager', created.managerToken, created.addr),
+        ...instructions('worker', created.workerToken),
+        ...instructions('manager', created.managerToken),
         lanNote,
       ].join('\n'),
     );

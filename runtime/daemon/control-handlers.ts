@@ -10,7 +10,7 @@ import type { Command } from '../store/commands.js';
 import { findNode, managers, type ClusterState, type NodeRecord } from '../store/state.js';
 import type { Router } from '../transport/link.js';
 import type { NodeView } from '../wire/messages/control.js';
-import type { Daemon } from './daemon.js';
+import type { Daemon, InitRequest } from './daemon.js';
 import type { ManagerRuntime } from './manager.js';
 import { nodeView, nodeViews } from './node-views.js';
 
@@ -139,7 +139,7 @@ export function registerControlHandlers(router: Router, daemon: Daemon): void {
     };
   });
 
-  router.handle('swarm.init', (body) => daemon.init(body as { advertiseAddr?: string; certExpiryMs?: number }));
+  router.handle('swarm.init', (body) => daemon.init(body as InitRequest));
 
   router.handle('swarm.join', async (body) => {
     const request = body as { token: string; manager?: string; timeoutMs?: number };

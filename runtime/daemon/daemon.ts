@@ -35,9 +35,27 @@ import { loadIdentity, saveIdentity, type NodeIdentity } from './identity.js';
 import type { ManagerFinder } from './join.js';
 // The runtimes (Raft, gossip, containers…) load only once the node is in a cluster: an idle board pays for none of it.
 import type { ManagerRuntime } from './manager.js';
+import type { ForcedCluster } from '../raft/force-new-cluster.js';
 import type { WorkerRuntime } from './worker.js';
 
 export type DaemonState = 'inactive' | 'joining' | 'active' | 'error';
+
+export interface InitRequest {
+  advertiseAddr?: string;
+  certExpiryMs?: number;
+  forceNewCluster?: boolean;
+}
+
+export interface InitAnswer {
+  nodeId: string;
+  clusterId: string;
+  addr: string;
+  /** Empty when this manager does not hold the printable token (a forced new cluster on another manager than the one that made it). */
+  workerToken: string;
+  managerToken: string;
+  /** Something the person should know (e.g. a cluster forced while it still had a quorum). */
+  warning?: string;
+}
 
 export interface DaemonOptions {
   config: DaemonConfig;
@@ -326,8 +344,9 @@ export class Daemon {
     if (this.state === 'joining') throw new EdgeError('EDGE_SWARM_JOINING', 'this node is joining a cluster already: wait, or check `edgectl info`', { retryable: true });
   }
 
-  /** `swarm init`: a new cluster with this node as its CA and only manager. */
-  async init(request: { advertiseAddr?: string; certExpiryMs?: number }): Promise<{ nodeId: string; clusterId: string; addr: string; workerToken: string; managerToken: string }> {
+  /** `swarm init`: a new cluster with this node as its CA and only manager (or, forced, a cluster restarted from this manager). */
+  async init(request: InitRequest): Promise<InitAnswer> {
+    if (request.forceNewCluster) return this.forceNewCluster(request);
     this.requireInactive();
     if (request.advertiseAddr) this.context.advertiseAddr = resolveAdvertiseAddr(request.advertiseAddr, this.options.config.listenAddr);
     // A half-made cluster from an init that crashed before it finished.
@@ -374,6 +393,86 @@ export class Daemon {
     this.stateMessage = `manager of cluster ${clusterId}`;
     this.context.log(`created cluster ${clusterId}; this node (${nodeId}) is its first manager at ${this.context.advertiseAddr}`);
     return { nodeId, clusterId, addr: this.context.advertiseAddr, workerToken: tokens.worker, managerToken: tokens.manager };
+  }
+
+  private forcing = false;
+
+  /**
+   * `swarm init --force-new-cluster` on a manager (quorum-loss recovery, as
+   * in Docker): restart the cluster from this manager's state with it as the
+   * only Raft member. The runtime stops, its Raft directory is rewritten
+   * (rewriteAsNewCluster), and it starts again from the disk, so what a
+   * restart would find is what runs now.
+   */
+  private async forceNewCluster(request: InitRequest): Promise<InitAnswer> {
+    const manager = this.forceableManager(request);
+    const identity = manager.identity;
+    const credentials = await new NodeCredentialsStore(this.dataDir).load();
+    if (!credentials) throw new EdgeError('EDGE_DAEMON_IDENTITY_CORRUPT', `${this.dataDir} has a node identity but no credentials: remove the data dir and join again`);
+    const leader = manager.raft.status().leader;
+    const voters = manager.raft.status().voters.length;
+    // Docker allows it on a healthy cluster too; it is then a choice to drop the other managers, which the person should see.
+    const warning =
+      leader !== 0 && voters > 1
+        ? `the cluster still had a leader (raft id ${leader}${leader === identity.raftId ? ', this node' : ''}) and so a quorum: the other ${voters - 1} manager(s) were dropped from Raft anyway; demote or remove them`
+        : undefined;
+    if (warning) this.context.log(`force-new-cluster: warning: ${warning}`);
+    this.forcing = true;
+    this.stateMessage = 'forcing a new cluster from this manager';
+    try {
+      await this.advertiser?.stop();
+      this.advertiser = undefined;
+      await manager.stop({ handOver: false });
+      this.manager = undefined;
+      let forced: ForcedCluster;
+      try {
+        const { rewriteAsNewCluster } = await import('./manager.js');
+        forced = await rewriteAsNewCluster(this.context, identity, request.certExpiryMs === undefined ? {} : { certValidityMs: request.certExpiryMs });
+      } finally {
+        // Back up either way: with the new state, or with the old one if the rewrite refused.
+        await this.activate(identity, credentials, false, []);
+      }
+      const lost = (forced.recoveryResult as { value?: { lostManagers?: string[] } } | undefined)?.value?.lostManagers ?? [];
+      this.context.log(
+        `force-new-cluster: this node (raft id ${identity.raftId}) is now the only manager; Raft state kept through index ${forced.keptThrough} ` +
+          `(known committed through ${forced.knownCommitted}), now term ${forced.recovered.hardState.term}; ` +
+          `removed raft ids ${forced.removed.join(', ') || 'none'}; managers marked down: ${lost.join(', ') || 'none'}`,
+      );
+      await this.waitForLeader(this.manager!);
+    } finally {
+      this.forcing = false;
+    }
+    const state = this.manager!.state;
+    return {
+      nodeId: identity.nodeId,
+      clusterId: identity.clusterId,
+      addr: identity.addr,
+      workerToken: this.savedToken('worker', state.tokens.worker.secretSha256Hex) ?? '',
+      managerToken: this.savedToken('manager', state.tokens.manager.secretSha256Hex) ?? '',
+      ...(warning ? { warning } : {}),
+    };
+  }
+
+  /** The manager runtime a forced new cluster starts from, or the refusal that says why there is none. */
+  private forceableManager(request: InitRequest): ManagerRuntime {
+    if (this.forcing) throw new EdgeError('EDGE_SWARM_FORCE_RUNNING', 'a --force-new-cluster is already running on this node: wait for it to finish', { retryable: true });
+    if (this.worker) {
+      throw new EdgeError('EDGE_NOT_A_MANAGER', `this node is not a manager (it is worker ${this.worker.identity.nodeId}): --force-new-cluster restarts a cluster from a manager's Raft state; run it on a surviving manager`);
+    }
+    if (this.state === 'joining') throw new EdgeError('EDGE_SWARM_JOINING', 'this node is joining a cluster: wait, or check `edgectl info`', { retryable: true });
+    const manager = this.manager;
+    if (!manager) {
+      throw new EdgeError('EDGE_SWARM_NOT_MEMBER', 'this node is not a manager of a cluster, so there is no cluster state to recover: run `edgectl swarm init` without --force-new-cluster to create a new cluster');
+    }
+    const identity = manager.identity;
+    if (request.advertiseAddr !== undefined && resolveAdvertiseAddr(request.advertiseAddr, this.options.config.listenAddr) !== identity.addr) {
+      throw new EdgeError('EDGE_SWARM_FORCE_OPTION', `--advertise-addr cannot change the address of a recovered manager (it stays ${identity.addr}, which its certificate names): leave the option out`);
+    }
+    const record = manager.state.nodes[identity.nodeId];
+    if (record && record.role !== 'manager') {
+      throw new EdgeError('EDGE_NOT_A_MANAGER', `the cluster state on this node records it as a ${record.role} (demoted): its Raft state is not the cluster's; run it on a surviving manager`);
+    }
+    return manager;
   }
 
   private async waitForLeader(manager: ManagerRuntime, timeoutMs = 10_000): Promise<void> {

@@ -10,8 +10,9 @@ import { CertificateAuthority } from '../pki/certificate-authority.js';
 import type { NodeCredentials } from '../pki/credentials-store.js';
 import { JoinTokenRegistry } from '../pki/join-token-registry.js';
 import { RaftCore, lanDefaults, type Message } from '../raft/core/index.js';
+import { forceNewCluster, type ForcedCluster } from '../raft/force-new-cluster.js';
 import { RaftNode } from '../raft/node.js';
-import { openFileStorage } from '../raft/storage/index.js';
+import { openFileStorage, type FileStorage } from '../raft/storage/index.js';
 import type { ApplyResult } from '../store/apply.js';
 import { decodeCommand, encodeCommand, type Command } from '../store/commands.js';
 import { managers, nodeByRaftId, type ClusterState, type NodeRecord } from '../store/state.js';
@@ -70,10 +71,35 @@ function failed(result: unknown): EdgeError | undefined {
   return undefined;
 }
 
+/**
+ * Quorum-loss recovery on disk: makes this manager's Raft state that of a
+ * one-voter cluster holding everything its log holds, and records in the
+ * store that the other managers lost their membership. Runs while no
+ * ManagerRuntime has the directory open; the next start reads the result.
+ */
+export async function rewriteAsNewCluster(context: NodeContext, identity: NodeIdentity, options: { certValidityMs?: number } = {}): Promise<ForcedCluster> {
+  const storage = await openFileStorage({ dir: join(context.config.dataDir, 'raft') });
+  try {
+    return await forceNewCluster({
+      storage,
+      self: identity.raftId,
+      stateMachine: new ClusterStore(),
+      recoveryEntry: () => encodeCommand({ op: 'cluster.forceNewCluster', survivorId: identity.nodeId, atMs: Math.floor(context.time.nowMs()), ...options }),
+      checkRecoveryResult: (result) => {
+        const error = failed(result);
+        if (error) throw new EdgeError('EDGE_SWARM_FORCE_REFUSED', `this node's own copy of the cluster state refuses it as the surviving manager: ${error.message}; nothing was changed`);
+      },
+    });
+  } finally {
+    await storage.close();
+  }
+}
+
 export class ManagerRuntime {
   readonly store = new ClusterStore();
   readonly network: NodeNetwork;
   raft!: RaftNode;
+  private storage: FileStorage | undefined;
   gossip!: GossipDriver;
   dispatcher!: Dispatcher;
   private leaderLoop: LeaderLoop | undefined;
@@ -118,6 +144,7 @@ export class ManagerRuntime {
   private async open(): Promise<void> {
     const { context, identity } = this.start;
     const storage = await openFileStorage({ dir: join(context.config.dataDir, 'raft') });
+    this.storage = storage;
     let recovered = await storage.recover();
     const fresh = recovered.entries.length === 0 && recovered.snapshot === null && recovered.hardState.term === 0;
     if (fresh && this.start.bootstrap) recovered = await RaftNode.bootstrap(storage, [identity.raftId]);
@@ -147,7 +174,10 @@ export class ManagerRuntime {
     });
     router.handle('cluster.session', (body, { peer, link }) => this.openSession(peer, link, body as { addr: string }));
     router.handle('cluster.renew', (body, { peer }) => this.renew(peer.nodeId, (body as { csrPem: string }).csrPem));
-    router.handle('cluster.forward', (body) => this.runForwarded(body as { method: string; body: unknown; expiresAtMs: number }));
+    router.handle('cluster.forward', (body, { peer }) => {
+      this.refuseLostManager(peer.nodeId);
+      return this.runForwarded(body as { method: string; body: unknown; expiresAtMs: number });
+    });
     this.store.onChange((state) => this.followState(state));
     const listening = await this.network.listen();
     this.raft.start();
@@ -255,10 +285,15 @@ export class ManagerRuntime {
       });
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops every part and closes the Raft storage. A leader first hands its
+   * leadership to another voter, unless `handOver` is false (a forced new
+   * cluster is about to drop the other voters anyway).
+   */
+  async stop(options: { handOver?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.raft.isLeader && managers(this.store.state).length > 1) {
+    if ((options.handOver ?? true) && this.raft.isLeader && this.raft.status().voters.length > 1) {
       try {
         this.raft.transferLeadership();
         await new Promise((resolve) => setTimeout(resolve, 3 * raftTickMs));
@@ -273,6 +308,7 @@ export class ManagerRuntime {
     this.dispatcher?.stop();
     this.gossip?.stop();
     await this.raft.stop();
+    await this.storage?.close();
     await this.network.stop();
   }
 
@@ -321,6 +357,11 @@ export class ManagerRuntime {
   private receiveRaft(body: RaftMessageBody, peer: PeerIdentity): void {
     const expected = this.raftIdOfNode(peer.nodeId);
     // The certificate says who sent it: a manager cannot speak for another Raft id.
+    if (expected === 0 && this.store.state.nodes[peer.nodeId]?.role === 'manager') {
+      // A manager left out of a forced new cluster, back up: whatever term it carries, it must not reach the core.
+      this.noteDropped(`raft messages from ${this.store.state.nodes[peer.nodeId]!.hostname} (${peer.nodeId}, was raft id ${body.from}): it is no longer a Raft member since a forced new cluster; demote or remove it`);
+      return;
+    }
     if (expected === undefined || expected !== body.from || body.to !== this.identity.raftId) {
       this.noteDropped(`raft message from ${peer.nodeId} (raft id ${expected ?? 'unknown'}) claiming ${body.from} → ${body.to}`);
       return;
@@ -362,7 +403,7 @@ export class ManagerRuntime {
     if (this.raft.isLeader) return action();
     const leader = this.raft.leader;
     const address = leader === 0 ? undefined : this.addressOfRaftId(leader);
-    if (!address) throw new EdgeError('EDGE_CLUSTER_NO_LEADER', 'no leader is known right now (an election may be running, or a majority of managers is down): retry in a few seconds', { retryable: true });
+    if (!address) throw new EdgeError('EDGE_CLUSTER_NO_LEADER', 'no leader is known right now (an election may be running, or a majority of managers is down): retry in a few seconds; if that majority is lost for good, run `edgectl swarm init --force-new-cluster` on a surviving manager', { retryable: true });
     const link = await this.network.peers.ready(address);
     // Shorter than a link's heartbeat timeout: a forward stuck behind a cut link expires before TCP can deliver it after the heal.
     const timeoutMs = forwardTimeoutMs;
@@ -387,6 +428,13 @@ export class ManagerRuntime {
   /** Lets the control API register what followers may forward. */
   registerForwardable(method: string, handler: (body: unknown) => Promise<unknown>): void {
     this.forwardable.set(method, handler);
+  }
+
+  /** A manager left out of a forced new cluster acts on a stale copy of the state: its calls are not run here. */
+  private refuseLostManager(nodeId: string): void {
+    const node = this.store.state.nodes[nodeId];
+    if (node?.role !== 'manager' || node.raftId !== 0) return;
+    throw new EdgeError('EDGE_CLUSTER_NOT_MEMBER', `${node.hostname} is no longer a Raft member (a new cluster was forced without it), so it cannot forward calls: run them on a current manager, and remove ${node.hostname} and join it again`);
   }
 
   private async runForwarded(request: { method: string; body: unknown; expiresAtMs: number }): Promise<{ body: unknown }> {
@@ -476,7 +524,10 @@ export class ManagerRuntime {
   // ---- joining ----------------------------------------------------------
 
   managerAddresses(): ManagerAddress[] {
-    const known = managers(this.store.state).map((node) => ({ nodeId: node.id, raftId: node.raftId, addr: node.addr }));
+    // Managers left out of a forced new cluster (Raft id 0) are no use to a worker or a new manager.
+    const known = managers(this.store.state)
+      .filter((node) => node.raftId !== 0)
+      .map((node) => ({ nodeId: node.id, raftId: node.raftId, addr: node.addr }));
     return known.length > 0 ? known : [...this.seeds.values()];
   }
 

@@ -6,7 +6,8 @@ export function nodeView(node: NodeRecord, leaderRaftId: number): NodeView {
   let managerStatus: NodeView['managerStatus'];
   if (node.role === 'manager') {
     if (node.raftId !== 0 && node.raftId === leaderRaftId) managerStatus = 'leader';
-    else managerStatus = node.status === 'ready' ? 'reachable' : 'unreachable';
+    // A manager without a Raft id lost its membership in a forced new cluster: up or not, Raft does not reach it.
+    else managerStatus = node.status === 'ready' && node.raftId !== 0 ? 'reachable' : 'unreachable';
   }
   return {
     id: node.id,

@@ -73,6 +73,29 @@ function removeNode(state: ClusterState, id: string): ApplyResult {
   return ok();
 }
 
+/** See the command's comment in commands.ts. The result lists the managers that lost their Raft membership. */
+function forceNewCluster(state: ClusterState, command: Extract<Command, { op: 'cluster.forceNewCluster' }>): ApplyResult {
+  const survivor = state.nodes[command.survivorId];
+  if (!survivor || survivor.role !== 'manager') return refused('EDGE_STORE_NODE_UNKNOWN', `no manager ${command.survivorId} to keep as the only Raft member`);
+  const lostManagers: string[] = [];
+  for (const node of Object.values(state.nodes)) {
+    if (node.id === survivor.id) continue;
+    if (node.role === 'manager') {
+      lostManagers.push(node.id);
+      if (node.status !== 'down') node.statusChangedAtMs = command.atMs;
+      node.status = 'down';
+      node.statusMessage = `not a Raft member since ${survivor.hostname} forced a new cluster: demote or remove this node`.slice(0, 200);
+    }
+    // Raft ids are never reused, so a cleared one cannot be confused with a later member.
+    node.raftId = 0;
+  }
+  if (survivor.status !== 'ready') survivor.statusChangedAtMs = command.atMs;
+  survivor.status = 'ready';
+  survivor.statusMessage = 'forced a new cluster from its own state';
+  if (command.certValidityMs !== undefined) state.certValidityMs = command.certValidityMs;
+  return ok({ lostManagers });
+}
+
 export function applyCommand(state: ClusterState, command: Command): ApplyResult {
   if (command.op !== 'cluster.init' && state.clusterId === '') return refused('EDGE_STORE_NOT_INITIALIZED', 'the cluster is not initialised yet');
   switch (command.op) {
@@ -84,6 +107,8 @@ export function applyCommand(state: ClusterState, command: Command): ApplyResult
       state.certValidityMs = command.certValidityMs ?? 0;
       state.tokens = command.tokens;
       return addNode(state, command.node);
+    case 'cluster.forceNewCluster':
+      return forceNewCluster(state, command);
     case 'node.add':
       return addNode(state, command.node);
     case 'node.update':
@@ -125,7 +150,7 @@ export function applyCommand(state: ClusterState, command: Command): ApplyResult
       return applyServiceCommand(state, command);
     case 'batch': {
       if (command.commands.length > storeLimits.batchCommandsMax) return refused('EDGE_STORE_BATCH_TOO_LARGE', `a batch holds at most ${storeLimits.batchCommandsMax} commands`);
-      const results = command.commands.map((inner) => (inner.op === 'batch' || inner.op === 'cluster.init' ? refused('EDGE_STORE_BAD_BATCH', `${inner.op} cannot be batched`) : applyCommand(state, inner)));
+      const results = command.commands.map((inner) => (inner.op === 'batch' || inner.op === 'cluster.init' || inner.op === 'cluster.forceNewCluster' ? refused('EDGE_STORE_BAD_BATCH', `${inner.op} cannot be batched`) : applyCommand(state, inner)));
       return ok(results);
     }
     default:

@@ -16,6 +16,14 @@ export type Command =
       tokens: JoinTokenRegistryState;
       node: NodeRecord;
     }
+  /**
+   * Quorum-loss recovery (`swarm init --force-new-cluster`): the manager
+   * `survivorId` is now the only Raft member. Every other node loses its Raft
+   * id (so its Raft messages are refused), and the other managers are marked
+   * down until someone demotes or removes them. `certValidityMs`, when
+   * given, replaces the lifetime of certificates issued from now on.
+   */
+  | { op: 'cluster.forceNewCluster'; survivorId: string; atMs: number; certValidityMs?: number }
   /** A node joined; a manager gets the next Raft id (the result). */
   | { op: 'node.add'; node: NodeRecord }
   | { op: 'node.update'; id: string; availability?: Availability; labelsAdd?: Record<string, string>; labelsRemove?: string[] }

@@ -5,10 +5,12 @@ import { EdgeError } from '../../runtime/common/errors.js';
 import { activeInfo, edgectl, managerToken, startDaemon, workerToken, type FakeDaemon } from './support.js';
 
 let daemon: FakeDaemon;
+const normalInitAnswer = { nodeId: 'n0de1d', clusterId: 'c1u5t3r', addr: '192.168.1.20:4270', workerToken, managerToken };
+let initAnswer: Record<string, unknown> = normalInitAnswer;
 
 test.before(async () => {
   daemon = await startDaemon({
-    'swarm.init': () => ({ nodeId: 'n0de1d', clusterId: 'c1u5t3r', addr: '192.168.1.20:4270', workerToken, managerToken }),
+    'swarm.init': () => initAnswer,
     'swarm.join': (body: { manager?: string }) => ({ nodeId: 'n0de2', clusterId: 'c1u5t3r', role: 'worker', manager: body.manager ?? '192.168.1.20:4270' }),
     'swarm.joinToken': (body: { role: 'worker' | 'manager' }) => ({
       role: body.role,
@@ -26,6 +28,7 @@ test.before(async () => {
 test.after(() => daemon.close());
 test.before.each(() => {
   daemon.calls.length = 0;
+  initAnswer = normalInitAnswer;
 });
 
 test('swarm init sends the normalised address and expiry, and prints both join commands', async () => {
@@ -43,6 +46,17 @@ test('swarm init accepts hours and --force-new-cluster; --json prints the answer
   assert.is(result.code, 0, result.stderr);
   assert.equal(daemon.calls[0]?.body, { certExpiryMs: 2160 * 3_600_000, forceNewCluster: true });
   assert.equal(JSON.parse(result.stdout).workerToken, workerToken);
+});
+
+test('a forced new cluster prints edged\'s warning on stderr, and says how to get tokens this manager cannot print', async () => {
+  initAnswer = { ...normalInitAnswer, workerToken: '', warning: 'the cluster still had a leader' };
+  const result = await edgectl(['swarm', 'init', '--force-new-cluster'], { socketPath: daemon.socketPath });
+  assert.is(result.code, 0, result.stderr);
+  assert.equal(daemon.calls[0]?.body, { forceNewCluster: true });
+  assert.match(result.stderr, 'Warning: the cluster still had a leader');
+  assert.match(result.stdout, 'The worker join token is unchanged; this manager cannot print it: `edgectl swarm join-token --rotate worker`');
+  assert.not.match(result.stdout, 'swarm join --token  ');
+  assert.match(result.stdout, `edgectl swarm join --token ${managerToken} 192.168.1.20:4270`);
 });
 
 test('a bad --cert-expiry is refused before edged is asked, naming the flag, with exit 2 and the usage', async () => {

@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SeededRng } from '../../runtime/common/rng.js';
 import { lanDefaults, type Message } from '../../runtime/raft/core/index.js';
+import { forceNewCluster } from '../../runtime/raft/force-new-cluster.js';
 import { RaftNode } from '../../runtime/raft/node.js';
 import { openFileStorage } from '../../runtime/raft/storage/index.js';
 import { encodeCommand, type Command } from '../../runtime/store/commands.js';
@@ -143,6 +144,74 @@ test('a linearizable read on the leader waits for a quorum; on a lone follower i
       assert.match((error as Error).message, /quorum|leader/);
     }
     assert.ok(failed, 'a leader without a quorum must not serve linearizable reads');
+  } finally {
+    for (const replica of cluster.replicas.values()) await replica.node.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('quorum loss: a forced new cluster on the survivor keeps the state, marks the lost managers, and an old manager coming back cannot depose it', async () => {
+  // Proves the store's side of `swarm init --force-new-cluster` with real disks:
+  // the cluster.forceNewCluster entry the daemon writes, a restart from disk,
+  // and a returned old member whose higher-term messages the new leader ignores.
+  const dir = mkdtempSync(join(tmpdir(), 'edge-store-'));
+  const cluster = new Cluster(dir);
+  try {
+    for (const id of [1, 2, 3]) await cluster.start(id, [1, 2, 3]);
+    let leader = await cluster.leader();
+    await propose(leader, {
+      op: 'cluster.init', clusterId: 'c1', createdAtMs: 5, ca: { certPem: 'cert', keyPem: 'key' },
+      tokens: { worker: { secretSha256Hex: 'aa', createdAtMs: 5 }, manager: { secretSha256Hex: 'bb', createdAtMs: 5 } },
+      node: nodeRecord('m1', 'manager'),
+    });
+    await propose(leader, { op: 'node.add', node: nodeRecord('m2', 'manager') });
+    await propose(leader, { op: 'node.add', node: nodeRecord('m3', 'manager') });
+    await propose(leader, { op: 'node.add', node: nodeRecord('w1', 'worker') });
+    await propose(leader, { op: 'node.update', id: 'w1', labelsAdd: { zone: 'a' } });
+    await until(() => cluster.replicas.get(1)!.store.state.nodes.w1?.labels.zone === 'a');
+    for (const id of [2, 3]) await cluster.crash(id);
+    await cluster.crash(1);
+
+    const storage = await openFileStorage({ dir: join(dir, 'm1') });
+    const forced = await forceNewCluster({
+      storage,
+      self: 1,
+      stateMachine: new ClusterStore(),
+      recoveryEntry: () => encodeCommand({ op: 'cluster.forceNewCluster', survivorId: 'm1', atMs: 99 }),
+    });
+    await storage.close();
+    assert.equal(forced.recoveryResult, { ok: true, value: { lostManagers: ['m2', 'm3'] } });
+    const termAfterRewrite = forced.recovered.hardState.term;
+
+    for (const round of [1, 2]) {
+      const survivor = await cluster.start(1, [1, 2, 3]);
+      leader = await cluster.leader();
+      assert.is(leader.id, 1, `round ${round}: the survivor leads alone`);
+      assert.equal(survivor.node.status().voters, [1], `round ${round}: the only voter, from disk`);
+      await propose(survivor, { op: 'node.update', id: 'w1', labelsAdd: { round: String(round) } });
+      const state = survivor.store.state;
+      assert.equal(state.nodes.w1?.labels, round === 1 ? { zone: 'a', round: '1' } : { zone: 'a', round: '2' });
+      for (const lost of ['m2', 'm3']) {
+        assert.is(state.nodes[lost]?.raftId, 0, `${lost} is no longer a Raft member in the store`);
+        assert.is(state.nodes[lost]?.status, 'down');
+        assert.is(state.nodes[lost]?.role, 'manager', 'demoting or removing it is left to a person');
+      }
+      assert.is(state.nodes.m1?.raftId, 1);
+      assert.is(state.nodes.m1?.status, 'ready');
+      if (round === 1) await cluster.crash(1);
+    }
+
+    // An old member comes back with its 3-voter configuration and campaigns: it never wins and never moves the leader's term.
+    const survivor = cluster.replicas.get(1)!;
+    const termBefore = survivor.node.core.term;
+    assert.ok(termBefore > termAfterRewrite);
+    const returned = await cluster.start(2, [1, 2, 3]);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // 75 ticks of 20 ms: several election timeouts of the returned member
+    assert.ok(survivor.node.isLeader, 'still the leader');
+    assert.is(survivor.node.core.term, termBefore, 'the returned member did not bump the leader\'s term');
+    assert.not.ok(returned.node.isLeader);
+    await propose(survivor, { op: 'node.update', id: 'w1', labelsRemove: ['round'] });
+    assert.equal(survivor.store.state.nodes.w1?.labels, { zone: 'a' });
   } finally {
     for (const replica of cluster.replicas.values()) await replica.node.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -18,6 +18,10 @@ export * from './messages.js';
 export { messageProblem, isMessage } from './message-check.js';
 export {
   ConfChangeKind,
+  applyConfChange,
+  confChangeProblem,
+  copyConf,
+  emptyConf,
   encodeConfChange,
   decodeConfChange,
   describeConfChange,

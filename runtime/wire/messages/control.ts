@@ -35,7 +35,15 @@ export const controlMethods = [
   defineMethod({
     method: 'swarm.init',
     request: object({ advertiseAddr: optional(string({ maxBytes: 64 })), certExpiryMs: optional(uint()), forceNewCluster: optional(bool()) }),
-    response: object({ nodeId: string({ maxBytes: 64 }), clusterId: string({ maxBytes: 64 }), addr: string({ maxBytes: 64 }), workerToken: token, managerToken: token }),
+    response: object({
+      nodeId: string({ maxBytes: 64 }),
+      clusterId: string({ maxBytes: 64 }),
+      addr: string({ maxBytes: 64 }),
+      /** Empty after --force-new-cluster on a manager that does not hold the printable token. */
+      workerToken: token,
+      managerToken: token,
+      warning: optional(string({ maxBytes: 1024 })),
+    }),
   }),
   defineMethod({
     method: 'swarm.join',
