@@ -183,9 +183,10 @@ async function rotateRootCa(context: CommandContext, client: ControlClient): Pro
   let lastLine = '';
   // Local (stale) reads: the store shows the rotation gone only once its end committed, and a poll must not fail during a leader election.
   let shown = await client.call('swarm.ca', { stale: true });
+  // Done when the new root is the current one (a follower may not have applied the start yet, so "no rotation" alone proves nothing).
   // No bound on the wait: a node that is down blocks the rotation until it returns or is removed, and the lines say which.
-  while (shown.rotation && shown.rotation.nextDigestHex === started.nextDigestHex) {
-    const line = describeCaRotation(shown.rotation);
+  while (shown.digestHex !== started.nextDigestHex) {
+    const line = shown.rotation ? describeCaRotation(shown.rotation) : 'waiting for this manager to see the rotation';
     if (line !== lastLine) context.progress(line);
     lastLine = line;
     await new Promise((resolve) => setTimeout(resolve, caProgressPollMs));

@@ -56,6 +56,8 @@ export function registerCaHandlers(router: Router, daemon: Daemon): void {
         nextTokens: registry.state(),
       },
     });
+    // A linearizable read: this manager's own `swarm ca` shows the rotation from the moment the call returns.
+    await manager.read(false);
     daemon.context.log(`root CA rotation started: sha256:${current.digestHex.slice(0, 12)}… → sha256:${rotation.next.digestHex.slice(0, 12)}… (generation ${rotation.next.generation})`);
     return { nextDigestHex: rotation.next.digestHex, previousDigestHex: current.digestHex, startedAtMs };
   });
