@@ -8,8 +8,9 @@
 //   rotation ends     certificate already from the new root, but the node still
 //                     trusts the old root and presents the bridge → replace the
 //                     bundle and chain, same key and certificate
-//   otherwise         keep
+//   otherwise         keep (also when the directive is stale: see nextCredentialsStep)
 import type { X509Certificate } from 'node:crypto';
+import { rootGeneration } from '../pki/certificate-authority.js';
 import type { NodeCredentials } from '../pki/credentials-store.js';
 import { certificatesFromPem } from '../pki/pem.js';
 import { TrustBundle } from '../pki/trust-bundle.js';
@@ -56,12 +57,26 @@ function sameCertificates(leftPem: string, rightPem: string): boolean {
   return left.length === right.length && left.every((fingerprint, index) => fingerprint === right[index]);
 }
 
+/**
+ * The step `directive` calls for. A directive can be stale: a manager
+ * replaying its log after a restart, or one that is behind, describes a
+ * state the cluster has left. Roots only move forward, so such a directive
+ * is recognised and ignored rather than followed back: one whose signing root
+ * is of an older generation than the root of this node's certificate, or one
+ * that would add a root this node has already dropped.
+ */
 export function nextCredentialsStep(credentials: NodeCredentials, directive: CaDirective): CredentialsStep {
   const leaf = leafOf(credentials);
-  const issuer = TrustBundle.fromPem(directive.trustPem).issuerOf(leaf);
+  const held = TrustBundle.fromPem(credentials.caBundlePem);
+  const wanted = TrustBundle.fromPem(directive.trustPem);
+  const issuer = wanted.issuerOf(leaf);
   if (issuer?.digestHex !== directive.signingRootDigestHex) {
+    const heldIssuer = held.issuerOf(leaf);
+    const signing = wanted.roots.find((root) => root.digestHex === directive.signingRootDigestHex);
+    if (heldIssuer && signing && rootGeneration(heldIssuer.certificate) > rootGeneration(signing.certificate)) return { kind: 'keep' };
     return { kind: 'renew', reason: `this node's certificate is not from the signing root sha256:${directive.signingRootDigestHex.slice(0, 12)}…` };
   }
+  if (wanted.digestsHex.some((digestHex) => !held.includes(digestHex))) return { kind: 'keep' };
   const certPem = block(leaf.toString()) + block(directive.chainPem);
   if (sameCertificates(certPem, credentials.certPem) && sameCertificates(directive.trustPem, credentials.caBundlePem)) return { kind: 'keep' };
   return { kind: 'replace', credentials: { keyPem: credentials.keyPem, certPem, caBundlePem: block(directive.trustPem) } };

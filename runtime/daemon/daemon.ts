@@ -344,7 +344,8 @@ export class Daemon {
     const follow = (): void => {
       if (this.manager !== manager) return;
       const state = manager.state;
-      if (!state.ca.certPem) return; // still replaying the log
+      // Still replaying the log: an intermediate state is no reason to change credentials or to report.
+      if (!state.ca.certPem || state.appliedIndex < manager.raft.core.commitIndex) return;
       this.caFollower.follow(caDirective(state));
       void this.reportCertificate().catch((error: Error) => this.context.log(`could not report this node's certificate: ${error.message}`));
       if (this.advertiser && rootDigestHex(state) !== this.advertisedRootDigestHex) void this.readvertise(manager.identity, state.ca.certPem);

@@ -418,6 +418,7 @@ export class ManagerRuntime {
     const note = (what: string) => (error: Error) => this.context.log(`could not record ${what} of ${peer.nodeId}: ${error.message}`);
     if (node && node.addr !== body.addr) void this.write({ op: 'node.addr', id: node.id, addr: body.addr }).catch(note('the address'));
     // Written only when it changed: the report comes with every session refresh, a Raft entry would not.
+    // Taken on the node's word (over its own verified link): a node can only misreport itself, which can only lock it out after a rotation.
     if (node && body.cert && (node.tls?.serial !== body.cert.serial || node.tls.rootDigestHex !== body.cert.rootDigestHex)) {
       void this.write({ op: 'node.tls', id: node.id, tls: { serial: body.cert.serial, rootDigestHex: body.cert.rootDigestHex } }).catch(note('the certificate'));
     }

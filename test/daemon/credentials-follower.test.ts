@@ -80,6 +80,16 @@ test('each stage calls for one step: keep, renew onto the signing root, or repla
   assert.is(nextCredentialsStep(laggard, after).kind, 'renew');
 });
 
+test('a stale directive (a manager replaying its log, or behind) is not followed backwards', () => {
+  // Proves roots only move forward on a node: an older signing root, or a root already dropped, changes nothing.
+  const step = nextCredentialsStep(moved, after);
+  if (step.kind !== 'replace') throw new Error('expected a replacement');
+  const finished = step.credentials;
+  assert.is(nextCredentialsStep(finished, before).kind, 'keep', 'a directive from before the rotation: no renewal onto the old root');
+  assert.is(nextCredentialsStep(finished, during).kind, 'keep', 'a directive from during the rotation: the old root is not trusted again');
+  assert.is(nextCredentialsStep(moved, before).kind, 'keep');
+});
+
 test('PEM formatting alone is never a change (a change is an SD card write)', () => {
   // Proves the comparison is by certificate content, not text.
   const reformatted: NodeCredentials = { ...moved, certPem: moved.certPem.replace(/\n/g, '\r\n').trimEnd(), caBundlePem: `\n${moved.caBundlePem}\n\n` };
