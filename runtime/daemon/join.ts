@@ -120,7 +120,7 @@ export async function joinCluster(options: { context: NodeContext; token: string
     options.context.log('looking for managers of this cluster on the LAN (mDNS)…');
     candidates = await options.finder(parsed.caDigestHex, options.timeoutMs);
     if (candidates.length === 0) {
-      throw new EdgeError('EDGE_JOIN_NO_MANAGER', `no manager of this cluster answered on the LAN within ${options.timeoutMs} ms: check the boards share a network, or pass a manager address`, { retryable: true });
+      throw new EdgeError('EDGE_JOIN_NO_MANAGER', `no manager of this cluster answered on the LAN within ${options.timeoutMs} ms: check the boards share a network, or pass a manager address (managers advertise their current root: a token from before a root CA rotation finds none)`, { retryable: true });
     }
   }
   let lastError: Error | undefined;
