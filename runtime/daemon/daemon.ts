@@ -15,7 +15,7 @@ import { detectHostBoard } from '../boards/detect.js';
 import { CertificateAuthority } from '../pki/certificate-authority.js';
 import { createNodeKeyAndRequest } from '../pki/certificate-request.js';
 import { NodeCredentialsStore, type NodeCredentials } from '../pki/credentials-store.js';
-import { JoinTokenRegistry, secretHashHex } from '../pki/join-token-registry.js';
+import { JoinTokenRegistry } from '../pki/join-token-registry.js';
 import { parseJoinToken } from '../pki/join-token.js';
 import { renewalAtMs } from '../pki/renewal.js';
 import { TrustedTime } from '../pki/trusted-time.js';
@@ -32,6 +32,7 @@ import { installLeaderOperations, registerControlHandlers } from './control-hand
 import { installServiceOperations, registerServiceHandlers } from './service-handlers.js';
 import { newId as newNodeId } from './ids.js';
 import { loadIdentity, saveIdentity, type NodeIdentity } from './identity.js';
+import { savePendingTokens, saveTokens, savedToken, type SavedTokens, type TokenPair } from './saved-tokens.js';
 import type { ManagerFinder } from './join.js';
 import { CaFollower } from './ca-follower.js';
 import { certificateReport, credentialsFromAnswer } from './credentials-follower.js';
@@ -48,13 +49,6 @@ export interface DaemonOptions {
   log?: (line: string) => void;
   /** Discovery of managers for auto-join and address-less `swarm join`. */
   finder?: ManagerFinder;
-}
-
-interface SavedTokens {
-  worker: string;
-  manager: string;
-  /** Tokens pinning the next root, made when a root rotation started here; they take effect when it finishes. */
-  pending?: { worker: string; manager: string };
 }
 
 /** How often a manager compares its credentials with the store's CA even when the store is quiet. */
@@ -485,42 +479,17 @@ export class Daemon {
     }
   }
 
-  private tokensPath(): string {
-    return join(this.dataDir, 'join-tokens.json');
-  }
-
-  private readSavedTokens(): Partial<SavedTokens> {
-    if (!existsSync(this.tokensPath())) return {};
-    try {
-      return JSON.parse(readFileSync(this.tokensPath(), 'utf8')) as Partial<SavedTokens>;
-    } catch {
-      return {};
-    }
-  }
-
-  /** Keeps the printable tokens (the store has only hashes); tokens pending a root rotation are kept unless replaced. */
   async saveTokens(tokens: SavedTokens): Promise<void> {
-    const pending = tokens.pending ?? this.readSavedTokens().pending;
-    await writeFileAtomic(this.tokensPath(), JSON.stringify({ worker: tokens.worker, manager: tokens.manager, ...(pending ? { pending } : {}) }), { mode: 0o600 });
+    await saveTokens(this.dataDir, tokens);
   }
 
-  /** The tokens that pin the next root: printable here once the rotation this manager started finishes. */
-  async savePendingTokens(pending: { worker: string; manager: string }): Promise<void> {
-    const saved = this.readSavedTokens();
-    await this.saveTokens({ worker: saved.worker ?? '', manager: saved.manager ?? '', pending });
+  async savePendingTokens(pending: TokenPair): Promise<void> {
+    await savePendingTokens(this.dataDir, pending);
   }
 
   /** The printable token for `role`, if this manager made the current one (only hashes are replicated). */
   savedToken(role: 'worker' | 'manager', currentHash: string): string | undefined {
-    const saved = this.readSavedTokens();
-    for (const token of [saved[role], saved.pending?.[role]]) {
-      try {
-        if (typeof token === 'string' && token !== '' && secretHashHex(parseJoinToken(token).secret) === currentHash) return token;
-      } catch {
-        // a damaged entry: not the current token
-      }
-    }
-    return undefined;
+    return savedToken(this.dataDir, role, currentHash);
   }
 
   /** Leaving: the node forgets its cluster membership and keeps running, inactive. */
