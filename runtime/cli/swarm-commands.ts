@@ -3,8 +3,10 @@
 // difference a Swarm user meets: the manager address of `swarm join` is
 // optional, because edged finds managers on the LAN over mDNS.
 import { flagSet, flagValue, UsageError, type FlagSpec } from './args.js';
+import type { EdgeError } from '../common/errors.js';
+import type { CaRotationView } from '../wire/messages/control.js';
 import type { Command, CommandContext, CommandGroup } from './command.js';
-import { cliErrors } from './errors.js';
+import type { ControlClient } from './control-client.js';
 import { describeDuration, parseChoice, parseDuration, parseJoinToken, parseNodeAddress } from './flag-values.js';
 
 /** Node certificates shorter than an hour would be renewing all the time; Swarm has the same floor. */
@@ -146,16 +148,100 @@ const leave: Command = {
   },
 };
 
-const rotateFlag: FlagSpec = { name: '--rotate', help: 'replace the root CA and re-issue every node certificate' };
+const rotateFlag: FlagSpec = { name: '--rotate', help: 'replace the root CA: every node gets a certificate from a new root, then the old root is dropped' };
+const detachFlag: FlagSpec = { name: '--detach', short: '-d', help: 'with --rotate: start the rotation and return at once (follow it with `edgectl swarm ca`)' };
+
+/** How often `swarm ca --rotate` asks edged for progress; nodes move within seconds of the start. */
+const caProgressPollMs = 1000;
+/** Making a root key and its bridge certificate takes well under a second, a Raft write a few; a Pi Zero is slower. */
+const caRotateWaitMs = 60_000;
+/** Pending nodes named in one progress line; the rest are counted. */
+const pendingNamedMax = 5;
+
+/** "3/5 nodes have a certificate from the new root; waiting for host4 (down: bring it back or `edgectl node rm host4`)". */
+export function describeCaRotation(rotation: CaRotationView): string {
+  const head = `${rotation.nodesDone}/${rotation.nodesTotal} nodes have a certificate from the new root`;
+  if (rotation.pending.length === 0) return `${head}; dropping the old root`;
+  const named = rotation.pending.slice(0, pendingNamedMax).map((node) =>
+    node.status === 'down' ? `${node.hostname} (down: bring it back or \`edgectl node rm ${node.hostname}\`)` : `${node.hostname} (${node.status})`,
+  );
+  const more = rotation.pending.length > pendingNamedMax ? ` and ${rotation.pending.length - pendingNamedMax} more` : '';
+  return `${head}; waiting for ${named.join(', ')}${more}`;
+}
+
+/** The tokens that pin the new root, if this manager holds them (the one where the rotation started does). */
+async function tokensAfterRotation(client: ControlClient): Promise<{ worker?: string; manager?: string; managerAddr?: string }> {
+  const tokens: { worker?: string; manager?: string; managerAddr?: string } = {};
+  for (const role of ['worker', 'manager'] as const) {
+    try {
+      const answer = await client.call('swarm.joinToken', { role, rotate: false });
+      tokens[role] = answer.token;
+      tokens.managerAddr = answer.managerAddr;
+    } catch (error) {
+      if ((error as EdgeError).code !== 'EDGE_TOKEN_NOT_HELD') throw error;
+    }
+  }
+  return tokens;
+}
+
+async function rotateRootCa(context: CommandContext, client: ControlClient): Promise<void> {
+  const started = await client.call('swarm.caRotate', {}, { timeoutMs: caRotateWaitMs });
+  const nextShort = `sha256:${started.nextDigestHex.slice(0, 12)}…`;
+  if (flagSet(context.args, '--detach')) {
+    if (context.json) context.printJson(started);
+    else context.print(`Root CA rotation started: new root ${nextShort}. Follow it with \`edgectl swarm ca\`.`);
+    return;
+  }
+  context.progress(`root CA rotation started: new root ${nextShort}; every node now renews onto it`);
+  let lastLine = '';
+  // Local (stale) reads: the store shows the rotation gone only once its end committed, and a poll must not fail during a leader election.
+  let shown = await client.call('swarm.ca', { stale: true });
+  // Done when the new root is the current one (a follower may not have applied the start yet, so "no rotation" alone proves nothing).
+  // No bound on the wait: a node that is down blocks the rotation until it returns or is removed, and the lines say which.
+  while (shown.digestHex !== started.nextDigestHex) {
+    const line = shown.rotation ? describeCaRotation(shown.rotation) : 'waiting for this manager to see the rotation';
+    if (line !== lastLine) context.progress(line);
+    lastLine = line;
+    await new Promise((resolve) => setTimeout(resolve, caProgressPollMs));
+    shown = await client.call('swarm.ca', { stale: true });
+  }
+  const tokens = await tokensAfterRotation(client);
+  if (context.json) {
+    context.printJson({ digestHex: shown.digestHex, previousDigestHex: started.previousDigestHex, ...(tokens.worker ? { workerToken: tokens.worker } : {}), ...(tokens.manager ? { managerToken: tokens.manager } : {}) });
+    return;
+  }
+  const lines = [`Root CA rotated: every node has a certificate from the new root, and the old root is no longer trusted.`, `New root digest: sha256:${shown.digestHex}`, ''];
+  if (tokens.worker && tokens.manager) {
+    lines.push('The join tokens changed (tokens from before the rotation are refused).', '', ...joinInstructions('worker', tokens.worker, tokens.managerAddr ?? ''), ...joinInstructions('manager', tokens.manager, tokens.managerAddr ?? ''));
+  } else {
+    lines.push('The join tokens changed; this manager does not hold the new ones: run `edgectl swarm join-token worker` (and manager) on the manager where the rotation started, or make new ones with --rotate.');
+  }
+  context.print(lines.join('\n'));
+}
 
 const ca: Command = {
   name: 'ca',
-  summary: 'Show or rotate the root CA (not supported by edged yet)',
+  summary: 'Show the root CA, or rotate it',
   args: [],
-  flags: [rotateFlag],
-  details: 'edged has no control method for the root CA yet, so this command always fails with EDGE_CLI_UNSUPPORTED.',
+  flags: [rotateFlag, detachFlag],
+  details: [
+    'Without flags: the root CA certificate (PEM) and its SHA-256 digest, and the progress of a rotation if one runs (--json: digest, validity, rotation).',
+    'With --rotate (on a manager): a new root is made and cross-signed by the old one, every node renews onto it (links keep working meanwhile), then the old root is dropped and the join tokens change. edgectl shows progress until then, and prints the new digest and tokens.',
+    'A node that is down blocks the rotation and is named in the progress: bring it back, or remove it with `edgectl node rm`. Stopping edgectl does not stop the rotation.',
+  ].join('\n\n'),
   async run(context) {
-    throw cliErrors.unsupported(flagSet(context.args, '--rotate') ? 'rotating the root CA (edgectl swarm ca --rotate)' : 'showing the root CA (edgectl swarm ca)');
+    const rotate = flagSet(context.args, '--rotate');
+    if (flagSet(context.args, '--detach') && !rotate) throw new UsageError('--detach only applies with --rotate');
+    const client = await context.control();
+    if (rotate) return rotateRootCa(context, client);
+    const shown = await client.call('swarm.ca', {});
+    if (context.json) {
+      context.printJson(shown);
+      return;
+    }
+    const lines = [shown.certPem.trimEnd(), `Digest: sha256:${shown.digestHex}`];
+    if (shown.rotation) lines.push(`Rotation to sha256:${shown.rotation.nextDigestHex} in progress: ${describeCaRotation(shown.rotation)}`);
+    context.print(lines.join('\n'));
   },
 };
 

@@ -14,7 +14,7 @@ import type { Daemon, InitRequest } from './daemon.js';
 import type { ManagerRuntime } from './manager.js';
 import { nodeView, nodeViews } from './node-views.js';
 
-function requireManager(daemon: Daemon): ManagerRuntime {
+export function requireManager(daemon: Daemon): ManagerRuntime {
   if (daemon.manager) return daemon.manager;
   if (daemon.worker) {
     throw new EdgeError('EDGE_NOT_A_MANAGER', 'this node is a worker; run this on a manager (or pass --host with a manager\'s control socket)');

@@ -15,7 +15,7 @@ import { detectHostBoard } from '../boards/detect.js';
 import { CertificateAuthority } from '../pki/certificate-authority.js';
 import { createNodeKeyAndRequest } from '../pki/certificate-request.js';
 import { NodeCredentialsStore, type NodeCredentials } from '../pki/credentials-store.js';
-import { JoinTokenRegistry, secretHashHex } from '../pki/join-token-registry.js';
+import { JoinTokenRegistry } from '../pki/join-token-registry.js';
 import { parseJoinToken } from '../pki/join-token.js';
 import { renewalAtMs } from '../pki/renewal.js';
 import { TrustedTime } from '../pki/trusted-time.js';
@@ -32,9 +32,14 @@ import { installLeaderOperations, registerControlHandlers } from './control-hand
 import { installServiceOperations, registerServiceHandlers } from './service-handlers.js';
 import { newId as newNodeId } from './ids.js';
 import { loadIdentity, saveIdentity, type NodeIdentity } from './identity.js';
+import { savePendingTokens, saveTokens, savedToken, type SavedTokens, type TokenPair } from './saved-tokens.js';
 import type { ManagerFinder } from './join.js';
+import { CaFollower } from './ca-follower.js';
+import { certificateReport, credentialsFromAnswer } from './credentials-follower.js';
+import { registerCaHandlers } from './ca-handlers.js';
+import { caDirective, rootDigestHex } from '../store/ca-rotation.js';
 // The runtimes (Raft, gossip, containers…) load only once the node is in a cluster: an idle board pays for none of it.
-import type { ManagerRuntime } from './manager.js';
+import type { ManagerRuntime, RenewAnswer } from './manager.js';
 import type { ForcedCluster } from '../raft/force-new-cluster.js';
 import type { WorkerRuntime } from './worker.js';
 
@@ -64,10 +69,8 @@ export interface DaemonOptions {
   finder?: ManagerFinder;
 }
 
-interface SavedTokens {
-  worker: string;
-  manager: string;
-}
+/** How often a manager compares its credentials with the store's CA even when the store is quiet. */
+const caFollowIntervalMs = 3000;
 
 function platformFacts(config: DaemonConfig, log: (line: string) => void): NodeContext['platform'] {
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;
@@ -95,7 +98,6 @@ function mdnsManagerFinder(context: NodeContext): ManagerFinder {
 /** Refusals no retry can fix: the token itself is wrong for this cluster. */
 const tokenRefusals = new Set(['EDGE_PKI_TOKEN_INVALID', 'EDGE_PKI_TOKEN_MALFORMED', 'EDGE_PKI_TOKEN_WRONG_CA', 'EDGE_PKI_CA_MISMATCH']);
 
-type RenewAnswer = { certPem: string; caPem: string; role: 'manager' | 'worker'; raftId: number; managers: ManagerAddress[] };
 
 export class Daemon {
   state: DaemonState = 'inactive';
@@ -109,6 +111,11 @@ export class Daemon {
   private readonly finder: ManagerFinder;
   private advertiser: Advertiser | undefined;
   private stopping = false;
+  private readonly caFollower: CaFollower;
+  private caFollowTimer: ReturnType<typeof setInterval> | undefined;
+  private certReportInFlight = false;
+  private advertisedRootDigestHex = '';
+  private renewing: Promise<void> | undefined;
 
   constructor(private readonly options: DaemonOptions) {
     const log = options.log ?? ((line: string) => console.log(`${new Date().toISOString()} ${line}`));
@@ -125,6 +132,14 @@ export class Daemon {
     this.finder = options.finder ?? mdnsManagerFinder(this.context);
     registerControlHandlers(this.router, this);
     registerServiceHandlers(this.router, this);
+    registerCaHandlers(this.router, this);
+    this.caFollower = new CaFollower({
+      context: this.context,
+      dataDir: options.config.dataDir,
+      network: () => this.manager?.network ?? this.worker?.network,
+      renew: () => this.renewCertificate(),
+      report: () => this.reportCertificate(),
+    });
     this.control = new ControlServer(options.config.controlSocket, this.context.codec, this.router);
   }
 
@@ -156,6 +171,8 @@ export class Daemon {
     this.stopping = true;
     clearTimeout(this.autoJoinTimer);
     clearTimeout(this.renewalTimer);
+    clearInterval(this.caFollowTimer);
+    this.caFollower.stop();
     await this.advertiser?.stop();
     await this.manager?.stop();
     await this.worker?.stop();
@@ -185,11 +202,13 @@ export class Daemon {
       installLeaderOperations(this.manager);
       await installServiceOperations(this.manager);
       this.manager.onOwnRoleChange((role) => void this.switchRole(role));
+      this.followStoreCa(this.manager);
     } else {
       const known = managers.length > 0 ? managers : this.savedManagers();
       const { WorkerRuntime } = await import('./worker.js');
       this.worker = await WorkerRuntime.start(this.context, identity, credentials, known);
       this.worker.onOwnRoleChange((role) => void this.switchRole(role));
+      this.worker.onCaDirective((directive) => this.caFollower.follow(directive));
     }
     this.state = 'active';
     this.stateMessage = `${identity.role} of cluster ${identity.clusterId}`;
@@ -227,7 +246,7 @@ export class Daemon {
         answer = await this.renewThroughSession(csrPem);
       }
       if (answer.role !== role) return;
-      const credentials: NodeCredentials = { keyPem, certPem: `${answer.certPem.trimEnd()}\n${answer.caPem.trimEnd()}\n`, caBundlePem: answer.caPem };
+      const credentials = credentialsFromAnswer(keyPem, answer);
       const next: NodeIdentity = { ...identity, role, raftId: answer.raftId };
       await new NodeCredentialsStore(this.dataDir).save(credentials);
       await saveIdentity(this.dataDir, next);
@@ -290,17 +309,71 @@ export class Daemon {
     this.renewalTimer.unref();
   }
 
-  /** Replaces this node's key and certificate, keeping its role. */
-  async renewCertificate(): Promise<void> {
+  /** Replaces this node's key and certificate, keeping its role. One renewal at a time: the lifetime timer and a root rotation may both ask. */
+  renewCertificate(): Promise<void> {
+    this.renewing ??= this.renewOnce().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
+  }
+
+  private async renewOnce(): Promise<void> {
     const identity = this.identity;
     if (!identity) return;
     const { keyPem, csrPem } = await this.newKeyAndRequest(identity);
     const answer = this.manager ? await this.manager.renew(identity.nodeId, csrPem) : await this.renewThroughSession(csrPem);
-    const credentials: NodeCredentials = { keyPem, certPem: `${answer.certPem.trimEnd()}\n${answer.caPem.trimEnd()}\n`, caBundlePem: answer.caPem };
+    const credentials = credentialsFromAnswer(keyPem, answer);
     await new NodeCredentialsStore(this.dataDir).save(credentials);
     (this.manager?.network ?? this.worker?.network)?.updateCredentials(credentials);
-    this.context.log(`certificate renewed: serial ${new (nodeCrypto().X509Certificate)(answer.certPem).serialNumber.toLowerCase()}, valid until ${new (nodeCrypto().X509Certificate)(answer.certPem).validTo}`);
+    const leaf = new (nodeCrypto().X509Certificate)(answer.certPem);
+    this.context.log(`certificate renewed: serial ${leaf.serialNumber.toLowerCase()}, issued by ${leaf.issuer.replace(/\n/g, ', ')}, valid until ${leaf.validTo}`);
     this.scheduleRenewal(credentials.certPem);
+    await this.reportCertificate();
+  }
+
+  /**
+   * Tells the cluster which certificate this node holds, once it is saved and
+   * in use: a root rotation counts a node as moved only then. A worker says
+   * it in its session; a manager writes it (only when it changed).
+   */
+  private async reportCertificate(): Promise<void> {
+    if (this.worker) return this.worker.refreshSession();
+    const manager = this.manager;
+    const own = manager?.state.nodes[manager.identity.nodeId];
+    if (!manager || !own || this.certReportInFlight) return;
+    const report = certificateReport(manager.network.heldCredentials);
+    if (!report || (own.tls?.serial === report.serial && own.tls.rootDigestHex === report.rootDigestHex)) return;
+    this.certReportInFlight = true;
+    try {
+      await manager.write({ op: 'node.tls', id: own.id, tls: report });
+    } finally {
+      this.certReportInFlight = false;
+    }
+  }
+
+  /** A manager follows the CA in its own store: at each change, and now and then when the store is quiet. */
+  private followStoreCa(manager: ManagerRuntime): void {
+    const follow = (): void => {
+      if (this.manager !== manager) return;
+      const state = manager.state;
+      // Still replaying the log: an intermediate state is no reason to change credentials or to report.
+      if (!state.ca.certPem || state.appliedIndex < manager.raft.core.commitIndex) return;
+      this.caFollower.follow(caDirective(state));
+      void this.reportCertificate().catch((error: Error) => this.context.log(`could not report this node's certificate: ${error.message}`));
+      if (this.advertiser && rootDigestHex(state) !== this.advertisedRootDigestHex) void this.readvertise(manager.identity, state.ca.certPem);
+    };
+    manager.store.onChange(follow);
+    clearInterval(this.caFollowTimer);
+    this.caFollowTimer = setInterval(follow, caFollowIntervalMs);
+    this.caFollowTimer.unref();
+  }
+
+  /** After a root rotation, mDNS must name the new root: joiners look for managers by the digest their token pins. */
+  private async readvertise(identity: NodeIdentity, rootPem: string): Promise<void> {
+    const previous = this.advertiser;
+    this.advertiser = undefined;
+    await previous?.stop();
+    await this.advertise(identity, rootPem);
   }
 
   /** Managers announce themselves on the LAN so boards with a token find them (a hint: joiners verify the CA). */
@@ -308,11 +381,12 @@ export class Daemon {
     const { createAdvertiser, caPrefixOf } = await import('../discovery/index.js');
     const host = identity.addr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     const port = Number(identity.addr.slice(identity.addr.lastIndexOf(':') + 1));
+    this.advertisedRootDigestHex = certificateSha256Hex(certificatesFromPem(caPem, 'the cluster CA')[0]!);
     try {
       this.advertiser = createAdvertiser({
         instanceName: identity.nodeId,
         port,
-        txt: { cluster: identity.clusterId, ca: caPrefixOf(certificateSha256Hex(certificatesFromPem(caPem, 'the cluster CA')[0]!)), role: 'manager', node: identity.nodeId },
+        txt: { cluster: identity.clusterId, ca: caPrefixOf(this.advertisedRootDigestHex), role: 'manager', node: identity.nodeId },
         addresses: [host],
         interfaceAddress: host,
         log: (line) => this.context.log(`mdns: ${line}`),
@@ -366,6 +440,7 @@ export class Daemon {
     await installServiceOperations(manager);
     manager.onOwnRoleChange((role) => void this.switchRole(role));
     this.manager = manager;
+    this.followStoreCa(manager);
     void this.advertise(identity, ca.certPem);
     const nowMs = Math.floor(this.context.time.nowMs());
     const serial = new (nodeCrypto().X509Certificate)(certPem).serialNumber.toLowerCase();
@@ -380,7 +455,7 @@ export class Daemon {
       node: {
         id: nodeId, hostname: this.context.platform.hostname, role: 'manager', raftId: 1, addr: this.context.advertiseAddr,
         labels: { ...this.options.config.labels, ...this.context.platform.labels }, availability: 'active', status: 'ready', statusMessage: 'cluster created', statusChangedAtMs: nowMs,
-        certSerials: [serial], platform: { os: this.context.platform.os, arch: this.context.platform.arch }, board: this.context.platform.board,
+        certSerials: [serial], tls: { serial, rootDigestHex: ca.digestHex }, platform: { os: this.context.platform.os, arch: this.context.platform.arch }, board: this.context.platform.board,
         memoryBytes: this.context.platform.memoryBytes, allocatableBytes: this.context.platform.allocatableBytes, cores: this.context.platform.cores, joinedAtMs: nowMs,
       },
     });
@@ -503,25 +578,17 @@ export class Daemon {
     }
   }
 
-  private tokensPath(): string {
-    return join(this.dataDir, 'join-tokens.json');
+  async saveTokens(tokens: SavedTokens): Promise<void> {
+    await saveTokens(this.dataDir, tokens);
   }
 
-  async saveTokens(tokens: SavedTokens): Promise<void> {
-    await writeFileAtomic(this.tokensPath(), JSON.stringify(tokens), { mode: 0o600 });
+  async savePendingTokens(pending: TokenPair): Promise<void> {
+    await savePendingTokens(this.dataDir, pending);
   }
 
   /** The printable token for `role`, if this manager made the current one (only hashes are replicated). */
   savedToken(role: 'worker' | 'manager', currentHash: string): string | undefined {
-    if (!existsSync(this.tokensPath())) return undefined;
-    try {
-      const saved = JSON.parse(readFileSync(this.tokensPath(), 'utf8')) as Partial<SavedTokens>;
-      const token = saved[role];
-      if (typeof token !== 'string') return undefined;
-      return secretHashHex(parseJoinToken(token).secret) === currentHash ? token : undefined;
-    } catch {
-      return undefined;
-    }
+    return savedToken(this.dataDir, role, currentHash);
   }
 
   /** Leaving: the node forgets its cluster membership and keeps running, inactive. */
@@ -532,6 +599,7 @@ export class Daemon {
       throw new EdgeError('EDGE_SWARM_LEAVE_MANAGER', 'leaving as a manager can cost the cluster its quorum: demote this node first (edgectl node demote self), or pass --force');
     }
     await this.worker?.leave();
+    clearInterval(this.caFollowTimer);
     await this.advertiser?.stop();
     this.advertiser = undefined;
     await this.manager?.stop();

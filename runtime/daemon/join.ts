@@ -14,6 +14,7 @@ import { dialLink } from '../transport/tls-client.js';
 import type { ManagerAddress } from '../wire/messages/cluster.js';
 import type { NodeContext } from './context.js';
 import { saveIdentity, type NodeIdentity } from './identity.js';
+import { credentialsFromAnswer } from './credentials-follower.js';
 
 export interface JoinOutcome {
   identity: NodeIdentity;
@@ -29,6 +30,8 @@ interface JoinAnswer {
   role: 'manager' | 'worker';
   certPem: string;
   caPem: string;
+  /** What to present after the certificate; absent from managers that predate root rotation. */
+  chainPem?: string;
   raftId: number;
   managers: ManagerAddress[];
   clusterTimeMs: number;
@@ -92,11 +95,7 @@ async function joinThrough(context: NodeContext, address: string, token: string)
     if (!leaf.checkPrivateKey(nodeCrypto().createPrivateKey(keyPem))) {
       throw new EdgeError('EDGE_JOIN_BAD_CERTIFICATE', `the manager at ${address} returned a certificate for another key: report this`);
     }
-    const credentials: NodeCredentials = {
-      keyPem,
-      certPem: `${answer.certPem.trimEnd()}\n${answer.caPem.trimEnd()}\n`,
-      caBundlePem: answer.caPem,
-    };
+    const credentials = credentialsFromAnswer(keyPem, answer);
     await new NodeCredentialsStore(context.config.dataDir).save(credentials);
     const identity: NodeIdentity = { nodeId: answer.nodeId, clusterId: answer.clusterId, role: answer.role, raftId: answer.raftId, addr: context.advertiseAddr };
     await saveIdentity(context.config.dataDir, identity);
@@ -121,7 +120,7 @@ export async function joinCluster(options: { context: NodeContext; token: string
     options.context.log('looking for managers of this cluster on the LAN (mDNS)…');
     candidates = await options.finder(parsed.caDigestHex, options.timeoutMs);
     if (candidates.length === 0) {
-      throw new EdgeError('EDGE_JOIN_NO_MANAGER', `no manager of this cluster answered on the LAN within ${options.timeoutMs} ms: check the boards share a network, or pass a manager address`, { retryable: true });
+      throw new EdgeError('EDGE_JOIN_NO_MANAGER', `no manager of this cluster answered on the LAN within ${options.timeoutMs} ms: check the boards share a network, or pass a manager address (managers advertise their current root: a token from before a root CA rotation finds none)`, { retryable: true });
     }
   }
   let lastError: Error | undefined;

@@ -14,17 +14,20 @@ import { forceNewCluster, type ForcedCluster } from '../raft/force-new-cluster.j
 import { RaftNode } from '../raft/node.js';
 import { openFileStorage, type FileStorage } from '../raft/storage/index.js';
 import type { ApplyResult } from '../store/apply.js';
+import { acceptedTokenDigestsHex, caDirective, signingCa } from '../store/ca-rotation.js';
 import { decodeCommand, encodeCommand, type Command } from '../store/commands.js';
 import { managers, nodeByRaftId, type ClusterState, type NodeRecord } from '../store/state.js';
 import { ClusterStore } from '../store/store.js';
 import type { PeerIdentity } from '../transport/authorization.js';
 import type { Link } from '../transport/link.js';
 import type { ManagerAddress } from '../wire/messages/cluster.js';
+import type { NodeCertificateReport } from '../store/state.js';
 import type { RaftMessageBody } from '../wire/messages/raft.js';
 import type { NodeContext } from './context.js';
 import type { NodeIdentity } from './identity.js';
 import { Dispatcher } from './dispatcher.js';
 import { GossipDriver } from './gossip-driver.js';
+import { RootRotationDriver } from './root-rotation-driver.js';
 import { LeaderLoop } from './orchestration.js';
 import { readTaskLogs, startNodeAgent, type LogLine, type NodeAgentParts } from './node-agent.js';
 import { NodeNetwork } from './node-network.js';
@@ -38,6 +41,18 @@ export interface ManagerStart {
   bootstrap: boolean;
   /** The managers named in the join answer, before the store has them. */
   seedManagers: ManagerAddress[];
+}
+
+/** A fresh certificate for a member, with what to trust and present alongside it. */
+export interface RenewAnswer {
+  certPem: string;
+  /** The roots to trust (two during a root rotation). */
+  caPem: string;
+  /** What to present after the certificate (see CaDirective.chainPem). */
+  chainPem: string;
+  role: 'manager' | 'worker';
+  raftId: number;
+  managers: ManagerAddress[];
 }
 
 export interface JoinRequest {
@@ -103,6 +118,7 @@ export class ManagerRuntime {
   gossip!: GossipDriver;
   dispatcher!: Dispatcher;
   private leaderLoop: LeaderLoop | undefined;
+  private rootRotation: RootRotationDriver | undefined;
   private agentParts: NodeAgentParts | undefined;
   private statusTimer: ReturnType<typeof setInterval> | undefined;
   private statusWriteInFlight = false;
@@ -172,7 +188,7 @@ export class ManagerRuntime {
         throw error;
       }
     });
-    router.handle('cluster.session', (body, { peer, link }) => this.openSession(peer, link, body as { addr: string }));
+    router.handle('cluster.session', (body, { peer, link }) => this.openSession(peer, link, body as { addr: string; cert?: NodeCertificateReport }));
     router.handle('cluster.renew', (body, { peer }) => this.renew(peer.nodeId, (body as { csrPem: string }).csrPem));
     router.handle('cluster.forward', (body, { peer }) => {
       this.refuseLostManager(peer.nodeId);
@@ -202,6 +218,7 @@ export class ManagerRuntime {
     router.on('dispatcher.status', (body, { peer }) => this.dispatcher.report(peer.nodeId, (body as { updates: never[] }).updates));
     this.leaderLoop = new LeaderLoop(this);
     this.leaderLoop.start();
+    this.rootRotation = new RootRotationDriver(this);
     await this.startLocalAgent();
   }
 
@@ -305,6 +322,7 @@ export class ManagerRuntime {
     await this.agentParts?.agent.stop();
     await this.agentParts?.executor.close();
     this.leaderLoop?.stop();
+    this.rootRotation?.stop();
     this.dispatcher?.stop();
     this.gossip?.stop();
     await this.raft.stop();
@@ -448,11 +466,16 @@ export class ManagerRuntime {
   }
 
   /** A node (re)connected: tell it the managers and the time; note a new address. */
-  private openSession(peer: PeerIdentity, link: Link, body: { addr: string }): unknown {
+  private openSession(peer: PeerIdentity, link: Link, body: { addr: string; cert?: NodeCertificateReport }): unknown {
     const node = this.store.state.nodes[peer.nodeId];
     const nowMs = this.context.time.nowMs();
     const note = (what: string) => (error: Error) => this.context.log(`could not record ${what} of ${peer.nodeId}: ${error.message}`);
     if (node && node.addr !== body.addr) void this.write({ op: 'node.addr', id: node.id, addr: body.addr }).catch(note('the address'));
+    // Written only when it changed: the report comes with every session refresh, a Raft entry would not.
+    // Taken on the node's word (over its own verified link): a node can only misreport itself, which can only lock it out after a rotation.
+    if (node && body.cert && (node.tls?.serial !== body.cert.serial || node.tls.rootDigestHex !== body.cert.rootDigestHex)) {
+      void this.write({ op: 'node.tls', id: node.id, tls: { serial: body.cert.serial, rootDigestHex: body.cert.rootDigestHex } }).catch(note('the certificate'));
+    }
     const shared = this.sessionShared();
     const role = node?.role ?? 'worker';
     if (!this.sessions.has(peer.nodeId)) link.onClose(() => this.sessions.get(peer.nodeId)?.link === link && this.sessions.delete(peer.nodeId));
@@ -461,15 +484,22 @@ export class ManagerRuntime {
   }
 
   /** The part of a session answer every node gets, and a key that changes when it does. */
-  private sessionShared(): { answer: { clusterId: string; leader?: string; managers: ManagerAddress[] }; key: string } {
+  private sessionShared(): { answer: { clusterId: string; leader?: string; managers: ManagerAddress[]; ca?: ReturnType<typeof caDirective> }; key: string } {
     const leader = this.leaderNodeId();
-    const answer = { clusterId: this.store.state.clusterId, ...(leader ? { leader } : {}), managers: this.managerAddresses() };
+    const state = this.store.state;
+    const answer = {
+      clusterId: state.clusterId,
+      ...(leader ? { leader } : {}),
+      managers: this.managerAddresses(),
+      ...(state.ca.certPem ? { ca: caDirective(state) } : {}),
+    };
     return { answer, key: JSON.stringify(answer) };
   }
 
   /**
    * Nodes with a session here whose answer would now differ (a promotion, a
-   * new leader or manager) are told to ask again, so they need not poll often.
+   * new leader or manager, a CA rotation step) are told to ask again, so they
+   * need not poll often.
    */
   private nudgeChangedSessions(): void {
     if (this.sessions.size === 0) return;
@@ -492,11 +522,13 @@ export class ManagerRuntime {
    * manager can sign (the CA key is in the store); the new serial is recorded
    * through the leader.
    */
-  async renew(nodeId: string, csrPem: string): Promise<{ certPem: string; caPem: string; role: 'manager' | 'worker'; raftId: number; managers: ManagerAddress[] }> {
+  async renew(nodeId: string, csrPem: string): Promise<RenewAnswer> {
     const state = this.store.state;
     const node = state.nodes[nodeId];
     if (!node) throw new EdgeError('EDGE_NODE_NOT_FOUND', `node ${nodeId} is not a member (removed?): join again with a token`);
-    const ca = await CertificateAuthority.fromPem(state.ca, this.context.time);
+    // During a root rotation the new root signs: renewing is how a node moves to it.
+    const directive = caDirective(state);
+    const ca = await CertificateAuthority.fromPem(signingCa(state), this.context.time);
     const certPem = await ca.issueNodeCertificate({ csrPem, nodeId, role: node.role, ...(state.certValidityMs > 0 ? { validityMs: state.certValidityMs } : {}) });
     const serial = new (nodeCrypto().X509Certificate)(certPem).serialNumber.toLowerCase();
     try {
@@ -505,7 +537,7 @@ export class ManagerRuntime {
       // Recording the serial helps a later removal refuse it; the node id is refused anyway, so a demoted manager cut off from the leader may go on.
       this.context.log(`certificate ${serial} for ${nodeId} issued but not recorded: ${(error as Error).message}`);
     }
-    return { certPem, caPem: state.ca.certPem, role: node.role, raftId: node.role === 'manager' ? node.raftId : 0, managers: this.managerAddresses() };
+    return { certPem, caPem: directive.trustPem, chainPem: directive.chainPem, role: node.role, raftId: node.role === 'manager' ? node.raftId : 0, managers: this.managerAddresses() };
   }
 
   /** Watches for this node's own demotion in the store. */
@@ -534,8 +566,10 @@ export class ManagerRuntime {
   /** On the leader: checks the token, signs the node's certificate, records the node, adds a manager to Raft. */
   private async admit(request: JoinRequest): Promise<unknown> {
     const state = this.store.state;
-    const ca = await CertificateAuthority.fromPem(state.ca, this.context.time);
-    const role = new JoinTokenRegistry(state.tokens).roleForToken(request.token, [ca.digestHex]);
+    const directive = caDirective(state);
+    const ca = await CertificateAuthority.fromPem(signingCa(state), this.context.time);
+    // During a root rotation the tokens still pin the old root; they are replaced when it finishes.
+    const role = new JoinTokenRegistry(state.tokens).roleForToken(request.token, acceptedTokenDigestsHex(state));
     const nodeId = newNodeId();
     const certPem = await ca.issueNodeCertificate({ csrPem: request.csrPem, nodeId, role, ...(state.certValidityMs > 0 ? { validityMs: state.certValidityMs } : {}) });
     const serial = new (nodeCrypto().X509Certificate)(certPem).serialNumber.toLowerCase();
@@ -553,6 +587,7 @@ export class ManagerRuntime {
       statusMessage: 'joined; waiting for it to gossip',
       statusChangedAtMs: nowMs,
       certSerials: [serial],
+      tls: { serial, rootDigestHex: ca.digestHex },
       platform: request.platform,
       board: request.board,
       memoryBytes: request.memoryBytes,
@@ -568,7 +603,8 @@ export class ManagerRuntime {
       clusterId: state.clusterId,
       role,
       certPem,
-      caPem: state.ca.certPem,
+      caPem: directive.trustPem,
+      chainPem: directive.chainPem,
       raftId,
       managers: this.managerAddresses(),
       clusterTimeMs: Math.max(0, Math.floor(nowMs)),

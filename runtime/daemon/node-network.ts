@@ -83,6 +83,11 @@ export class NodeNetwork {
     return this.server.listen();
   }
 
+  /** The credentials new links use (the latest renewal's). */
+  get heldCredentials(): NodeCredentials {
+    return this.credentials;
+  }
+
   /** After a renewal or CA rotation: new links use the new credentials. */
   updateCredentials(credentials: NodeCredentials): void {
     this.credentials = credentials;

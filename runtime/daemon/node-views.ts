@@ -26,6 +26,7 @@ export function nodeView(node: NodeRecord, leaderRaftId: number): NodeView {
     memoryBytes: node.memoryBytes,
     cores: node.cores,
     joinedAtMs: node.joinedAtMs,
+    ...(node.tls ? { certRootDigestHex: node.tls.rootDigestHex } : {}),
   };
 }
 

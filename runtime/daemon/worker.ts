@@ -10,6 +10,8 @@ import type { NodeIdentity } from './identity.js';
 import { GossipDriver } from './gossip-driver.js';
 import { NodeNetwork } from './node-network.js';
 import { readTaskLogs, startNodeAgent, type NodeAgentParts } from './node-agent.js';
+import { certificateReport } from './credentials-follower.js';
+import type { CaDirective } from '../store/ca-rotation.js';
 
 /**
  * How often a worker refreshes its session (managers list, role, cluster
@@ -25,6 +27,8 @@ export interface SessionAnswer {
   leader?: string;
   managers: ManagerAddress[];
   clusterTimeMs: number;
+  /** Absent from managers that predate root rotation. */
+  ca?: CaDirective;
 }
 
 export class WorkerRuntime {
@@ -37,6 +41,7 @@ export class WorkerRuntime {
   connectedTo = '';
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private roleListener: ((role: 'manager' | 'worker') => void) | undefined;
+  private caListener: ((directive: CaDirective) => void) | undefined;
 
   private constructor(private readonly context: NodeContext, readonly identity: NodeIdentity, credentials: NodeCredentials, managers: ManagerAddress[]) {
     this.managers = managers;
@@ -105,6 +110,17 @@ export class WorkerRuntime {
     this.roleListener = listener;
   }
 
+  /** Called with every session answer's CA directive (how a worker follows a root rotation). */
+  onCaDirective(listener: (directive: CaDirective) => void): void {
+    this.caListener = listener;
+  }
+
+  /** Refreshes the session now, e.g. to report a certificate just saved instead of at the next poll. */
+  async refreshSession(): Promise<void> {
+    const link = this.session?.current;
+    if (link) await this.openSession(link);
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.pollTimer);
     await this.agentParts?.agent.stop();
@@ -142,7 +158,8 @@ export class WorkerRuntime {
 
   private async openSession(link: Link): Promise<void> {
     try {
-      const answer = (await link.request('cluster.session', { addr: this.identity.addr })) as SessionAnswer;
+      const cert = certificateReport(this.network.heldCredentials);
+      const answer = (await link.request('cluster.session', { addr: this.identity.addr, ...(cert ? { cert } : {}) })) as SessionAnswer;
       if (answer.managers.length > 0) this.managers = answer.managers;
       this.leaderNodeId = answer.leader ?? '';
       this.connectedTo = link.peer.nodeId;
@@ -150,6 +167,7 @@ export class WorkerRuntime {
       if (this.connectedTo !== link.peer.nodeId || !this.announced) this.context.log(`session open with manager ${link.peer.nodeId}; ${answer.managers.length} manager(s) known`);
       this.announced = true;
       if (answer.role !== this.identity.role) this.roleListener?.(answer.role);
+      if (answer.ca) this.caListener?.(answer.ca);
       this.tellAgent(link);
     } catch (error) {
       this.context.log(`session with ${link.peer.nodeId} failed: ${(error as Error).message}`);

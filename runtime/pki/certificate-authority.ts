@@ -53,6 +53,13 @@ export interface IssueNodeCertificateRequest {
 
 const ROOT_COMMON_NAME_PREFIX = 'edgectl root CA g';
 
+/** A root's generation, read from its CN ("edgectl root CA g2" → 2); 1 for a root that names none. */
+export function rootGeneration(root: X509Certificate): number {
+  const commonName = root.subject.split('\n').find((line) => line.startsWith('CN='))?.slice(3) ?? '';
+  if (!commonName.startsWith(ROOT_COMMON_NAME_PREFIX)) return 1;
+  return Number(commonName.slice(ROOT_COMMON_NAME_PREFIX.length)) || 1;
+}
+
 export class CertificateAuthority {
   /** The root certificate, parsed by node:crypto. */
   readonly certificate: X509Certificate;
@@ -67,9 +74,8 @@ export class CertificateAuthority {
     this.certificate = certificate;
     const subject = certificate.subject.split('\n');
     const organization = subject.find((line) => line.startsWith('O='))?.slice(2) ?? '';
-    const commonName = subject.find((line) => line.startsWith('CN='))?.slice(3) ?? '';
     this.clusterId = validateId(organization, 'cluster id');
-    this.generation = Number(commonName.slice(ROOT_COMMON_NAME_PREFIX.length)) || 1;
+    this.generation = rootGeneration(certificate);
   }
 
   /** Creates a new self-signed root for `clusterId`. */

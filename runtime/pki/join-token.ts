@@ -101,7 +101,7 @@ export function trustFromJoinToken(caCertificate: CertificateInput, token: strin
   if (presentedHex !== parsed.caDigestHex) {
     throw new PkiError(
       'EDGE_PKI_CA_MISMATCH',
-      `the manager at ${managerAddress} presents CA ${shortDigest(presentedHex)}, the token pins ${shortDigest(parsed.caDigestHex)}: check you copied the token from this cluster (or that this address is its manager)`,
+      `the manager at ${managerAddress} presents CA ${shortDigest(presentedHex)}, the token pins ${shortDigest(parsed.caDigestHex)}: check you copied the token from this cluster (or that this address is its manager); if the cluster's root CA was rotated since (edgectl swarm ca --rotate), tokens from before are refused: get a current one with \`edgectl swarm join-token worker|manager\``,
     );
   }
   return TrustBundle.of([caCertificate]);

@@ -63,6 +63,17 @@ export class TrustBundle {
     return new TrustBundle(kept);
   }
 
+  /**
+   * The root in this bundle whose key signed `leaf` directly, if any. During
+   * a rotation this tells a node whether its own certificate already comes
+   * from the new root (an issuer name match alone is not proof: the
+   * signature is checked too).
+   */
+  issuerOf(leaf: CertificateInput): TrustedRoot | undefined {
+    const certificate = toCertificate(leaf, 'certificate');
+    return this.roots.find((root) => certificate.checkIssued(root.certificate) && certificate.verify(root.certificate.publicKey));
+  }
+
   includes(digestHex: string): boolean {
     return this.roots.some((root) => root.digestHex === digestHex.toLowerCase());
   }

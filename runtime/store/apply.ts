@@ -3,6 +3,7 @@
 // (a node that is gone, a label over the limits) changes nothing and yields
 // an error result for whoever proposed it; it never throws.
 import type { Command } from './commands.js';
+import { applyCertificateReport, beginCaRotation, finishCaRotation } from './ca-rotation.js';
 import { applyServiceCommand } from './service-apply.js';
 import { storeLimits, type ClusterState, type NodeRecord } from './state.js';
 
@@ -140,6 +141,12 @@ export function applyCommand(state: ClusterState, command: Command): ApplyResult
     case 'tokens.set':
       state.tokens = command.tokens;
       return ok();
+    case 'node.tls':
+      return applyCertificateReport(state, command);
+    case 'ca.rotation.begin':
+      return beginCaRotation(state, command);
+    case 'ca.rotation.finish':
+      return finishCaRotation(state, command);
     case 'service.create':
     case 'service.update':
     case 'service.status':

@@ -4,7 +4,7 @@
 import { decodeCbor, encodeCbor } from '../wire/codec.js';
 import type { JoinTokenRegistryState } from '../pki/join-token-registry.js';
 import type { ServiceRecord, ServiceSpec, TaskRecord } from './services.js';
-import type { Availability, NodeRecord, NodeRoleName, NodeStatus } from './state.js';
+import type { Availability, CaRotationRecord, NodeCertificateReport, NodeRecord, NodeRoleName, NodeStatus } from './state.js';
 
 export type Command =
   | {
@@ -35,6 +35,12 @@ export type Command =
   /** Forget a node and refuse its certificates from now on. */
   | { op: 'node.remove'; id: string }
   | { op: 'tokens.set'; tokens: JoinTokenRegistryState }
+  /** A node reported the certificate it holds now (after a renewal it saved). */
+  | { op: 'node.tls'; id: string; tls: NodeCertificateReport }
+  /** Start replacing the root CA; refused while one runs. */
+  | { op: 'ca.rotation.begin'; rotation: CaRotationRecord }
+  /** Drop the old root: refused unless every node reports a certificate from the new one. */
+  | { op: 'ca.rotation.finish'; nextDigestHex: string }
   | { op: 'service.create'; service: ServiceRecord }
   /** A new spec (an update), or the previous one back (`rollback`). */
   /** `rolls`: the tasks must be replaced (what they run changed); false for a scale or a change of update settings. */

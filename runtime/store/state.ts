@@ -34,6 +34,39 @@ export interface NodeRecord {
   allocatableBytes: number;
   cores: number;
   joinedAtMs: number;
+  /**
+   * The certificate this node last said it holds and presents (after saving
+   * it), and the root that issued it. Absent until the node first reports.
+   * A root rotation finishes only when every node's root is the new one.
+   */
+  tls?: NodeCertificateReport;
+}
+
+export interface NodeCertificateReport {
+  /** Serial of the node's certificate, lowercase hex. */
+  serial: string;
+  /** SHA-256 (hex) of the root CA certificate that signed it. */
+  rootDigestHex: string;
+}
+
+/**
+ * A root CA rotation in progress (`edgectl swarm ca --rotate`). While it is
+ * here, certificates are signed by `next`, every node trusts both roots and
+ * presents `crossSignedPem` after a new-root leaf; it ends (the record goes,
+ * `next` becomes `ca`) once every node reports a certificate from `next`.
+ */
+export interface CaRotationRecord {
+  /** The new root and its key. */
+  next: { certPem: string; keyPem: string };
+  /** SHA-256 (hex) of next.certPem: what nodes report and new tokens pin. */
+  nextDigestHex: string;
+  /** SHA-256 (hex) of the root being replaced (ca.certPem when the rotation began). */
+  previousDigestHex: string;
+  /** The new root's name and key signed by the old root: the bridge for nodes that still trust only the old one. */
+  crossSignedPem: string;
+  startedAtMs: number;
+  /** Hashes of the join token secrets that take effect when the rotation finishes (the old tokens pin the old root). */
+  nextTokens: JoinTokenRegistryState;
 }
 
 export interface ClusterState {
@@ -44,6 +77,8 @@ export interface ClusterState {
   /** Lifetime of node certificates, ms; 0 means the PKI default (90 days). */
   certValidityMs: number;
   tokens: JoinTokenRegistryState;
+  /** Set while the root CA is being replaced; see CaRotationRecord. */
+  caRotation?: CaRotationRecord;
   nodes: Record<string, NodeRecord>;
   /** Removed nodes: their ids and serials are refused on every link. */
   denied: { nodeIds: string[]; serials: string[] };

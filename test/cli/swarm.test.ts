@@ -8,16 +8,37 @@ let daemon: FakeDaemon;
 const normalInitAnswer = { nodeId: 'n0de1d', clusterId: 'c1u5t3r', addr: '192.168.1.20:4270', workerToken, managerToken };
 let initAnswer: Record<string, unknown> = normalInitAnswer;
 
+const oldDigest = 'a'.repeat(64);
+const newDigest = 'b'.repeat(64);
+const rootPem = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
+const caShown = { certPem: rootPem, digestHex: oldDigest, notBeforeMs: 1_700_000_000_000, notAfterMs: 2_300_000_000_000, generation: 1 };
+const rotationRunning = {
+  nextDigestHex: newDigest,
+  previousDigestHex: oldDigest,
+  startedAtMs: 1_700_000_000_000,
+  nodesTotal: 2,
+  nodesDone: 1,
+  pending: [{ id: 'a7b2c9d4e1f6', hostname: 'pi-garage', status: 'down' }],
+};
+/** What successive swarm.ca calls answer; the last one repeats. */
+let caAnswers: unknown[] = [caShown];
+let tokensHeld = true;
+
 test.before(async () => {
   daemon = await startDaemon({
     'swarm.init': () => initAnswer,
     'swarm.join': (body: { manager?: string }) => ({ nodeId: 'n0de2', clusterId: 'c1u5t3r', role: 'worker', manager: body.manager ?? '192.168.1.20:4270' }),
-    'swarm.joinToken': (body: { role: 'worker' | 'manager' }) => ({
+    'swarm.ca': () => (caAnswers.length > 1 ? caAnswers.shift() : caAnswers[0]),
+    'swarm.caRotate': () => ({ nextDigestHex: newDigest, previousDigestHex: oldDigest, startedAtMs: 1_700_000_000_000 }),
+    'swarm.joinToken': (body: { role: 'worker' | 'manager' }) => {
+      if (!tokensHeld) throw new EdgeError('EDGE_TOKEN_NOT_HELD', 'this manager does not hold the current token');
+      return {
       role: body.role,
       token: body.role === 'worker' ? workerToken : managerToken,
       createdAtMs: 1_700_000_000_000,
       managerAddr: '192.168.1.20:4270',
-    }),
+      };
+    },
     'swarm.leave': (body: { force: boolean }) => {
       if (!body.force) throw new EdgeError('EDGE_LEAVE_LOSES_QUORUM', 'leaving would cost the swarm its quorum; demote this manager first, or pass --force');
       return { left: true };
@@ -29,6 +50,8 @@ test.after(() => daemon.close());
 test.before.each(() => {
   daemon.calls.length = 0;
   initAnswer = normalInitAnswer;
+  caAnswers = [caShown];
+  tokensHeld = true;
 });
 
 test('swarm init sends the normalised address and expiry, and prints both join commands', async () => {
@@ -147,15 +170,55 @@ test("swarm leave passes --force; without it edged's refusal is printed with its
   assert.equal(daemon.calls[1], { method: 'swarm.leave', body: { force: true } });
 });
 
-test('swarm ca --rotate exists, has help, and fails with EDGE_CLI_UNSUPPORTED without calling edged', async () => {
-  const help = await edgectl(['swarm', 'ca', '--help']);
-  assert.is(help.code, 0);
-  assert.match(help.stdout, '--rotate');
+test('swarm ca prints the root certificate and its digest; --json the whole answer', async () => {
+  const human = await edgectl(['swarm', 'ca'], { socketPath: daemon.socketPath });
+  assert.is(human.code, 0, human.stderr);
+  assert.is(human.stdout, `${rootPem}Digest: sha256:${oldDigest}\n`);
+  const machine = await edgectl(['swarm', 'ca', '--json'], { socketPath: daemon.socketPath });
+  assert.equal(JSON.parse(machine.stdout), caShown);
+});
+
+test('swarm ca during a rotation shows its progress and what to do about a down node', async () => {
+  caAnswers = [{ ...caShown, rotation: rotationRunning }];
+  const result = await edgectl(['swarm', 'ca'], { socketPath: daemon.socketPath });
+  assert.is(result.code, 0, result.stderr);
+  assert.match(result.stdout, `Rotation to sha256:${newDigest} in progress: 1/2 nodes have a certificate from the new root; waiting for pi-garage (down: bring it back or \`edgectl node rm pi-garage\`)`);
+});
+
+test('swarm ca --rotate starts the rotation, shows progress until the new root is current, then prints the digest and new tokens', async () => {
+  caAnswers = [caShown, { ...caShown, rotation: rotationRunning }, { ...caShown, digestHex: newDigest, generation: 2 }];
   const result = await edgectl(['swarm', 'ca', '--rotate'], { socketPath: daemon.socketPath });
-  assert.is(result.code, 1);
-  assert.match(result.stderr, 'not supported by this edged yet');
-  assert.match(result.stderr, 'EDGE_CLI_UNSUPPORTED');
-  assert.is(daemon.calls.length, 0);
+  assert.is(result.code, 0, result.stderr);
+  assert.equal(daemon.calls.map((call) => call.method), ['swarm.caRotate', 'swarm.ca', 'swarm.ca', 'swarm.ca', 'swarm.joinToken', 'swarm.joinToken']);
+  assert.equal(daemon.calls[1]?.body, { stale: true });
+  assert.match(result.stderr, 'root CA rotation started: new root sha256:bbbbbbbbbbbb');
+  assert.match(result.stderr, 'waiting for this manager to see the rotation');
+  assert.match(result.stderr, '1/2 nodes have a certificate from the new root; waiting for pi-garage (down: bring it back or `edgectl node rm pi-garage`)');
+  assert.match(result.stdout, `New root digest: sha256:${newDigest}`);
+  assert.match(result.stdout, `edgectl swarm join --token ${workerToken} 192.168.1.20:4270`);
+  assert.match(result.stdout, `edgectl swarm join --token ${managerToken} 192.168.1.20:4270`);
+});
+
+test('swarm ca --rotate --json prints digests and tokens; a manager without the new tokens says where to get them', async () => {
+  caAnswers = [{ ...caShown, digestHex: newDigest }];
+  const machine = await edgectl(['swarm', 'ca', '--rotate', '--json'], { socketPath: daemon.socketPath });
+  assert.is(machine.code, 0, machine.stderr);
+  assert.equal(JSON.parse(machine.stdout), { digestHex: newDigest, previousDigestHex: oldDigest, workerToken, managerToken });
+  tokensHeld = false;
+  const human = await edgectl(['swarm', 'ca', '--rotate'], { socketPath: daemon.socketPath });
+  assert.is(human.code, 0, human.stderr);
+  assert.match(human.stdout, 'this manager does not hold the new ones');
+});
+
+test('swarm ca --rotate --detach returns once started; --detach alone is a usage error', async () => {
+  const detached = await edgectl(['swarm', 'ca', '--rotate', '-d'], { socketPath: daemon.socketPath });
+  assert.is(detached.code, 0, detached.stderr);
+  assert.equal(daemon.calls.map((call) => call.method), ['swarm.caRotate']);
+  assert.match(detached.stdout, 'Follow it with `edgectl swarm ca`');
+  const alone = await edgectl(['swarm', 'ca', '--detach'], { socketPath: daemon.socketPath });
+  assert.is(alone.code, 2);
+  assert.match(alone.stderr, '--detach only applies with --rotate');
+  assert.is(daemon.calls.length, 1);
 });
 
 test('info prints state, node, role, cluster, counts, leader, version and arch; --json the raw answer', async () => {

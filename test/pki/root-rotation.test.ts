@@ -72,4 +72,14 @@ test('a bundle cannot be emptied, and dropping an unknown root is an error', () 
   throwsWith(() => finishRootRotation(trustAfter, oldRoot.digestHex), 'EDGE_PKI_CERT_UNTRUSTED', 'unknown-root');
 });
 
+test('issuerOf names the root that signed a leaf, by signature, not by name alone', async () => {
+  // Proves how a node tells whether it has moved to the new root: a root of another cluster with the same name does not count.
+  assert.is(rotation.trustDuringRotation.issuerOf(nodeOnOldRoot.certPem)?.digestHex, oldRoot.digestHex);
+  assert.is(rotation.trustDuringRotation.issuerOf(nodeOnNewRoot.certPem)?.digestHex, rotation.next.digestHex);
+  assert.is(trustAfter.issuerOf(nodeOnOldRoot.certPem), undefined);
+  const { ca: lookalike } = await makeCa('cluster-a');
+  assert.is(lookalike.certificate.subject, oldRoot.certificate.subject);
+  assert.is(TrustBundle.of([lookalike.certificate]).issuerOf(nodeOnOldRoot.certPem), undefined);
+});
+
 test.run();

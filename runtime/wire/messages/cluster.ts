@@ -8,6 +8,15 @@ const nodeId = string({ minBytes: 1, maxBytes: 64 });
 const address = string({ minBytes: 3, maxBytes: 64 });
 const pem = string({ minBytes: 1, maxBytes: 16 * 1024 });
 const labels = record(string({ maxBytes: 255 }), { maxEntries: 64, keyMaxBytes: 63 });
+const digestHex = string({ minBytes: 64, maxBytes: 64 });
+/** What a node presents after its certificate: the root, or during a root rotation the cross-signed bridge and the old root. */
+const chainPem = optional(pem);
+
+/** The certificate a node holds: the root that issued it decides whether a root rotation is done with the node. */
+export const certificateReport = object({ serial: string({ minBytes: 1, maxBytes: 40 }), rootDigestHex: digestHex });
+
+/** What every node should hold (runtime/store/ca-rotation.ts caDirective). */
+export const caDirective = object({ trustPem: pem, signingRootDigestHex: digestHex, chainPem: pem });
 
 export const managerAddress = object({ nodeId, raftId: uint(), addr: address });
 export type ManagerAddress = Infer<typeof managerAddress>;
@@ -35,6 +44,7 @@ export const joinMethod = defineMethod({
     role: oneOf('manager', 'worker'),
     certPem: pem,
     caPem: pem,
+    chainPem,
     raftId: uint(),
     managers: array(managerAddress, { maxItems: 64 }),
     clusterTimeMs: uint(),
@@ -44,7 +54,8 @@ export const joinMethod = defineMethod({
 /** A node (re)opens its session with a manager: who the managers are, what time it is. */
 export const sessionMethod = defineMethod({
   method: 'cluster.session',
-  request: object({ addr: address }),
+  /** `cert`: what the node holds now, reported every session refresh; the manager records changes. */
+  request: object({ addr: address, cert: optional(certificateReport) }),
   response: object({
     clusterId: string({ minBytes: 1, maxBytes: 64 }),
     /** The node's role as the store has it: a change means promote/demote happened. */
@@ -52,6 +63,8 @@ export const sessionMethod = defineMethod({
     leader: optional(nodeId),
     managers: array(managerAddress, { maxItems: 64 }),
     clusterTimeMs: uint(),
+    /** Trust bundle, signer and chain: how a worker learns that a root rotation began or ended. */
+    ca: optional(caDirective),
   }),
 });
 
@@ -67,7 +80,7 @@ export const forwardMethod = defineMethod({
 export const renewMethod = defineMethod({
   method: 'cluster.renew',
   request: object({ csrPem: pem }),
-  response: object({ certPem: pem, caPem: pem, role: oneOf('manager', 'worker'), raftId: uint(), managers: array(managerAddress, { maxItems: 64 }) }),
+  response: object({ certPem: pem, caPem: pem, chainPem, role: oneOf('manager', 'worker'), raftId: uint(), managers: array(managerAddress, { maxItems: 64 }) }),
 });
 
 /** A manager collects a service's output from the nodes that ran its tasks (`edgectl service logs`). */

@@ -26,10 +26,24 @@ export const nodeView = object({
   memoryBytes: uint(),
   cores: uint(),
   joinedAtMs: uint(),
+  /** SHA-256 (hex) of the root CA that issued the certificate the node reports holding; absent until it reports. */
+  certRootDigestHex: optional(string({ maxBytes: 64 })),
 });
 export type NodeView = Infer<typeof nodeView>;
 
 const staleRead = { stale: optional(bool()) };
+const digestHex = string({ minBytes: 64, maxBytes: 64 });
+
+/** A root CA rotation as `edgectl swarm ca` shows it (runtime/store/ca-rotation.ts rotationProgress). */
+export const caRotationView = object({
+  nextDigestHex: digestHex,
+  previousDigestHex: digestHex,
+  startedAtMs: uint(),
+  nodesTotal: uint(),
+  nodesDone: uint(),
+  pending: array(object({ id: string({ maxBytes: 64 }), hostname: string({ maxBytes: 253 }), status: oneOf('ready', 'down', 'unknown') }), { maxItems: 10_000 }),
+});
+export type CaRotationView = Infer<typeof caRotationView>;
 
 export const controlMethods = [
   defineMethod({
@@ -54,6 +68,24 @@ export const controlMethods = [
     method: 'swarm.joinToken',
     request: object({ role: oneOf('manager', 'worker'), rotate: bool() }),
     response: object({ role: oneOf('manager', 'worker'), token, createdAtMs: uint(), managerAddr: string({ maxBytes: 64 }) }),
+  }),
+  defineMethod({
+    method: 'swarm.ca',
+    request: object({ ...staleRead }),
+    response: object({
+      certPem: string({ minBytes: 1, maxBytes: 16 * 1024 }),
+      digestHex,
+      notBeforeMs: uint(),
+      notAfterMs: uint(),
+      /** 1 for the root made at init, one more per rotation. */
+      generation: uint(),
+      rotation: optional(caRotationView),
+    }),
+  }),
+  defineMethod({
+    method: 'swarm.caRotate',
+    request: object({}),
+    response: object({ nextDigestHex: digestHex, previousDigestHex: digestHex, startedAtMs: uint() }),
   }),
   defineMethod({ method: 'swarm.leave', request: object({ force: bool() }), response: object({ left: bool() }) }),
   defineMethod({
