@@ -198,7 +198,17 @@ export class ManagerRuntime {
     const listening = await this.network.listen();
     this.raft.start();
     if (fresh && this.start.bootstrap) this.raft.core.campaign();
-    this.gossip = new GossipDriver({ context, identity, network: this.network, addressOf: (nodeId) => this.store.state.nodes[nodeId]?.addr, datagramsOn: listening });
+    this.gossip = new GossipDriver({
+      context,
+      identity,
+      network: this.network,
+      addressOf: (nodeId) => this.store.state.nodes[nodeId]?.addr,
+      datagramsOn: listening,
+      // A verdict reaches the store now rather than at the next status tick: replacements for a dead node start sooner.
+      onEvent: (event) => {
+        if (event.kind !== 'suspect' && event.kind !== 'updated') setImmediate(() => this.syncNodeStatus());
+      },
+    });
     this.gossip.start(this.managerAddresses().map((manager) => manager.addr));
     this.statusTimer = setInterval(() => {
       this.syncNodeStatus();
@@ -483,17 +493,15 @@ export class ManagerRuntime {
     return { ...shared.answer, role, clusterTimeMs: Math.max(0, Math.floor(nowMs)) };
   }
 
-  /** The part of a session answer every node gets, and a key that changes when it does. */
+  /** The part of a session answer every node gets, and a short key that changes when it does. */
   private sessionShared(): { answer: { clusterId: string; leader?: string; managers: ManagerAddress[]; ca?: ReturnType<typeof caDirective> }; key: string } {
     const leader = this.leaderNodeId();
     const state = this.store.state;
-    const answer = {
-      clusterId: state.clusterId,
-      ...(leader ? { leader } : {}),
-      managers: this.managerAddresses(),
-      ...(state.ca.certPem ? { ca: caDirective(state) } : {}),
-    };
-    return { answer, key: JSON.stringify(answer) };
+    const managers = this.managerAddresses();
+    const answer = { clusterId: state.clusterId, ...(leader ? { leader } : {}), managers, ...(state.ca.certPem ? { ca: caDirective(state) } : {}) };
+    // The CA directive is named by its signing root and whether a rotation runs, not by its certificates.
+    const key = `${leader ?? ''} ${answer.ca?.signingRootDigestHex ?? ''} ${state.caRotation ? 'rotating' : ''} ${JSON.stringify(managers)}`;
+    return { answer, key };
   }
 
   /**
