@@ -2,10 +2,11 @@
 // with the lab registry, the task list as `service ps --json` prints it, and
 // the containers each host's runc really runs (the ground truth `service ps`
 // is checked against).
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { needsCommands, needsRoot } from '../common/env.js';
-import { Fleet } from './fleet.js';
+import { edgectlBundle, Fleet } from './fleet.js';
 import { startLabRegistry } from './registry.js';
 
 /** True when this machine can run a services lab (root, namespaces, runc, the registry). */
@@ -50,6 +51,8 @@ export interface TaskRow {
   message: string;
   error: string;
   exitCode: number | null;
+  /** Present once the agent reported a health check verdict. */
+  health?: 'starting' | 'healthy' | 'unhealthy';
   specVersion: number;
   /** When the agent last reported a change of state or health (the manager's clock, ms). */
   updatedAtMs: number;
@@ -58,6 +61,19 @@ export interface TaskRow {
 /** `service ps --json` through host `via`'s edged; `all` includes finished tasks. */
 export function serviceTasks(fleet: Fleet, service: string, options: { via?: number; all?: boolean } = {}): TaskRow[] {
   return JSON.parse(fleet.edgectl(options.via ?? 1, ['service', 'ps', service, '--json', ...(options.all ? ['--all'] : [])]));
+}
+
+/**
+ * Fleet.edgectl without blocking the event loop, for a command that must run
+ * while the test keeps sampling. Resolves to stdout; rejects with stderr.
+ */
+export function edgectlAsync(fleet: Fleet, index: number, args: string[], timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [edgectlBundle, '--host', fleet.lab.host(index).controlSocket, ...args], { encoding: 'utf8', timeout: timeoutMs }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`edgectl ${args.join(' ')} on host ${index} failed: ${stderr || error.message}`));
+      else resolve(stdout);
+    });
+  });
 }
 
 /** Running tasks that are meant to run, per node hostname. */
@@ -91,6 +107,13 @@ export function runningContainers(fleet: Fleet, index: number): string[] {
   }
   const containers = (JSON.parse(listed.trim() || 'null') ?? []) as { id: string; status: string }[];
   return containers.filter((container) => container.status === 'running').map((container) => container.id);
+}
+
+/** The environment host i's container `id` was created with (its OCI config.json, as the agent wrote it). */
+export function containerEnv(fleet: Fleet, index: number, id: string): string[] {
+  // The executor's data dir is <data>/containers, and each container's files are under its containers/<id>.
+  const config = join(fleet.lab.host(index).dataDir, 'containers', 'containers', id, 'bundle', 'config.json');
+  return (JSON.parse(readFileSync(config, 'utf8')) as { process: { env: string[] } }).process.env;
 }
 
 /** Prints the tail of every host's edged log; for a failing test. */
