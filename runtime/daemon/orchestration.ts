@@ -2,7 +2,7 @@
 // the scheduler places them, and each pass's actions become one batch of
 // store commands (one Raft entry). Runs only while this manager leads.
 import { nodeCrypto } from '../common/builtin.js';
-import { applyActions, defaultOrchestratorConfig, plan, runsDifferently, schedulingActions, type Action } from '../orchestrator/index.js';
+import { applyActions, defaultOrchestratorConfig, plan, runsDifferently, schedulingActions, validateOrchestratorConfig, type Action, type OrchestratorConfig } from '../orchestrator/index.js';
 import { matchesConstraints, rebalance, schedule } from '../scheduler/index.js';
 import type { Command } from '../store/commands.js';
 import type { ClusterState, NodeRecord } from '../store/state.js';
@@ -48,9 +48,11 @@ export function commandOf(action: Action, state: Readonly<ClusterState>, nowMs: 
 export class LeaderLoop {
   private timer: ReturnType<typeof setInterval> | undefined;
   private running = false;
-  private readonly config = defaultOrchestratorConfig();
+  private readonly config: OrchestratorConfig;
 
-  constructor(private readonly manager: ManagerRuntime) {}
+  constructor(private readonly manager: ManagerRuntime) {
+    this.config = validateOrchestratorConfig({ ...defaultOrchestratorConfig(), rebalanceQuietMs: manager.context.config.rebalanceQuietMs });
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.pass(), reconcileIntervalMs);
