@@ -75,7 +75,7 @@ export class LeaderLoop {
       const options = { config: this.config, placer, newTaskId: () => nodeCrypto().randomBytes(10).toString('hex'), allocatableMemoryBytes: allocatable };
       const reconciled = plan(input, options).actions;
       const after = applyActions(input, reconciled);
-      const placed = schedulingActions({ ...input, services: after.services, tasks: after.tasks }, { placer, allocatableMemoryBytes: allocatable });
+      const placed = schedulingActions({ ...input, services: after.services, tasks: after.tasks }, { placer, allocatableMemoryBytes: allocatable, predecessorStopWaitMs: this.config.predecessorStopWaitMs });
       const commands = [...reconciled, ...placed].map((action) => commandOf(action, state, nowMs)).filter((command): command is Command => command !== undefined);
       for (let start = 0; start < commands.length; start += batchCommandsMax) {
         await manager.write({ op: 'batch', commands: commands.slice(start, start + batchCommandsMax) });

@@ -2,7 +2,7 @@
 // moves its two away (3-3-0) and stops its containers; setting it active
 // again rebalances back to 2-2-2, one move at a time (update parallelism 1,
 // stop-first: never fewer than five running, never more than one on its
-// way); a host whose edged was killed is declared down, its replicas run
+// way, never two running in a slot); a host whose edged was killed is declared down, its replicas run
 // elsewhere, and once it is back it gets its share again. edged runs with a
 // 3 s rebalance quiet period (the default 30 s is for real fleets).
 import { test } from 'uvu';
@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { type Fleet, nodesByHostname, waitUntil } from './fleet.js';
 import { labBusyboxImage } from './registry.js';
 import {
-  printLogs, runningContainers, runningPerNode, servicesLabReady, sleep, spreadOver, startServiceCluster, type TaskRow,
+  printLogs, runningContainers, runningPerNode, runningPerSlotMax, servicesLabReady, sleep, spreadOver, startServiceCluster, type TaskRow,
 } from './services-helpers.js';
 
 const ready = servicesLabReady();
@@ -27,7 +27,10 @@ async function spread(fleet: Fleet): Promise<number[]> {
 /**
  * Waits for `target` while checking, at every sample, that the service keeps
  * at least N - 1 replicas running and has at most one replacement on its
- * way (wanted, not yet running): the rebalance moves one replica at a time.
+ * way (wanted, not yet running): the rebalance moves one replica at a time;
+ * and that no slot ever has two running tasks: under stop-first the old
+ * replica (sleep ignores SIGTERM, so it takes the whole 10 s grace) stops
+ * before its successor starts.
  */
 async function rebalanceTo(fleet: Fleet, target: number[], what: string): Promise<number> {
   let samples = 0;
@@ -38,6 +41,7 @@ async function rebalanceTo(fleet: Fleet, target: number[], what: string): Promis
     const onTheirWay = list.filter((task) => task.desiredState === 'running' && task.state !== 'running').length;
     assert.ok(running >= replicas - 1, `at most one replica is moved at a time: ${running} running\n${JSON.stringify(list, null, 2)}`);
     assert.ok(onTheirWay <= 1, `one replacement at a time (update parallelism 1): ${onTheirWay} on their way`);
+    assert.ok(runningPerSlotMax(list) <= 1, `stop-first: a move starts only after the replica it replaces stopped\n${JSON.stringify(list, null, 2)}`);
     return JSON.stringify(spreadOver(fleet, runningPerNode(list))) === JSON.stringify(target) && running === replicas;
   }, 90_000, what);
   console.log(`${what}: ${tookMs} ms, ${samples} samples`);

@@ -4,14 +4,16 @@
 // every replica runs the new spec (checked in the containers' own
 // config.json, and exactly N containers run across the hosts). The same
 // update with stop-first does drop below N, which is what shows the order
-// makes the difference and that the sampling is fine enough to see a gap.
+// makes the difference and that the sampling is fine enough to see a gap;
+// and under stop-first no slot ever runs two tasks, while under start-first
+// old and new are seen side by side.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Fleet } from './fleet.js';
 import { waitUntil } from './fleet.js';
 import { labBusyboxImage } from './registry.js';
 import {
-  containerEnv, edgectlAsync, printLogs, runningContainers, servicesLabReady, sleep, startServiceCluster, type TaskRow,
+  containerEnv, edgectlAsync, printLogs, runningContainers, runningPerSlotMax, servicesLabReady, sleep, startServiceCluster, type TaskRow,
 } from './services-helpers.js';
 
 const ready = servicesLabReady();
@@ -25,6 +27,8 @@ function serving(task: TaskRow): boolean {
 
 interface UpdateWatch {
   servingMin: number;
+  /** The most running tasks seen in one slot: 2 while a start-first handover overlaps, 1 if the old one always stopped first. */
+  perSlotMax: number;
   samples: number;
 }
 
@@ -37,13 +41,15 @@ interface UpdateWatch {
 async function watchUpdate(fleet: Fleet, service: string, specVersion: number, timeoutMs: number): Promise<UpdateWatch> {
   const started = Date.now();
   let servingMin = Number.POSITIVE_INFINITY;
+  let perSlotMax = 0;
   let samples = 0;
   for (;;) {
     const { tasks } = (await fleet.call(1, 'service.ps', { ref: service })) as { tasks: TaskRow[] };
     servingMin = Math.min(servingMin, tasks.filter(serving).length);
+    perSlotMax = Math.max(perSlotMax, runningPerSlotMax(tasks));
     samples++;
     const inspected = await fleet.call(1, 'service.inspect', { ref: service });
-    if (inspected.specVersion >= specVersion && inspected.view.updateState === 'completed') return { servingMin, samples };
+    if (inspected.specVersion >= specVersion && inspected.view.updateState === 'completed') return { servingMin, perSlotMax, samples };
     if (inspected.view.updateState === 'paused' || inspected.view.updateState.startsWith('roll')) {
       throw new Error(`the update to version ${specVersion} stopped: ${inspected.view.updateState} ${inspected.view.updateMessage}`);
     }
@@ -84,10 +90,12 @@ test('start-first keeps N replicas serving through an update; stop-first does no
         console.log(`start-first: fewest serving replicas ${watched.servingMin} over ${watched.samples} samples`);
         assert.ok(watched.samples >= 20, `sampled often enough (${watched.samples} samples)`);
         assert.is(watched.servingMin, replicas, 'start-first never has fewer than N serving replicas');
+        assert.is(watched.perSlotMax, 2, 'start-first: old and new ran side by side');
       })(),
     ]);
-    // The old containers stop once their successors took over; then exactly N run, all with the new env.
-    await waitUntil(() => containersEverywhere(fleet).length === replicas, 30_000, `exactly ${replicas} containers running across the hosts`);
+    // The old containers stop once their successors took over; then exactly N run, all with the new env,
+    // and the manager has heard of every stop (so the next phase starts from one running task per slot).
+    await waitUntil(async () => containersEverywhere(fleet).length === replicas && ((await fleet.call(1, 'service.ps', { ref: 'sf' })).tasks as TaskRow[]).filter((task) => task.state === 'running').length === replicas, 30_000, `exactly ${replicas} containers and running tasks`);
     const current = ((await fleet.call(1, 'service.ps', { ref: 'sf' })).tasks as TaskRow[]).filter(serving);
     assert.is(current.length, replicas);
     for (const task of current) assert.is(task.specVersion, startFirstVersion, `task ${task.id} is of the new version`);
@@ -104,6 +112,7 @@ test('start-first keeps N replicas serving through an update; stop-first does no
         const watched = await watchUpdate(fleet, 'sf', stopFirstVersion, 90_000);
         console.log(`stop-first: fewest serving replicas ${watched.servingMin} over ${watched.samples} samples`);
         assert.ok(watched.servingMin < replicas, 'stop-first has fewer than N serving replicas during the update');
+        assert.is(watched.perSlotMax, 1, 'stop-first: the new task starts only after the old one stopped');
       })(),
     ]);
     await waitUntil(() => containersEverywhere(fleet).length === replicas, 30_000, `exactly ${replicas} containers running after the stop-first update`);

@@ -76,6 +76,13 @@ export function edgectlAsync(fleet: Fleet, index: number, args: string[], timeou
   });
 }
 
+/** The most tasks the manager shows running (wanted or on their way out) in any one slot. */
+export function runningPerSlotMax(list: readonly TaskRow[]): number {
+  const counts = new Map<number, number>();
+  for (const task of list) if (task.state === 'running') counts.set(task.slot, (counts.get(task.slot) ?? 0) + 1);
+  return Math.max(0, ...counts.values());
+}
+
 /** Running tasks that are meant to run, per node hostname. */
 export function runningPerNode(list: readonly TaskRow[]): Map<string, number> {
   const counts = new Map<string, number>();
