@@ -50,24 +50,36 @@ test('a partitioned worker keeps its tasks while they are replaced; after the he
     fleet.lab.restore(3);
     const healedAt = Date.now();
     let samples = 0;
-    await waitUntil(async () => {
-      const list = serviceTasks(fleet, 'part', { all: true });
+    // At every sample, not only at the end: the manager's view never doubles a slot or revives a stale task.
+    // (A rebalance toward host3 may start meanwhile; it waits for each old replica to stop, so it doubles nothing either.)
+    const checkFencing = (list: readonly TaskRow[]): void => {
       samples++;
-      // Checked at every sample, not only at the end: the manager's view never doubles a slot or revives a stale task.
       assert.equal(doubledSlots(list), [], `no slot has two running tasks:\n${JSON.stringify(list, null, 2)}`);
       for (const id of stale) assert.is.not(list.find((task) => task.id === id)?.state, 'running', `stale task ${id} is not running again`);
+    };
+    await waitUntil(async () => {
+      checkFencing(serviceTasks(fleet, 'part', { all: true }));
       const node = (await nodesByHostname(fleet, 1)).get('host3');
       return node?.status === 'ready' && runningContainers(fleet, 3).every((id) => !stale.includes(id));
     }, 60_000, 'host3 back and its stale containers stopped');
     console.log(`heal → stale containers stopped: ${Date.now() - healedAt} ms (${samples} samples)`);
 
     // Exactly N containers across the hosts, one per slot, and they are the tasks service ps shows running.
-    const after = serviceTasks(fleet, 'part', { all: true });
-    const running = after.filter((task) => task.state === 'running' && task.desiredState === 'running');
-    assert.is(running.length, replicas, 'service ps: six running tasks');
+    const settled = (list: readonly TaskRow[]) => {
+      const running = list.filter((task) => task.state === 'running' && task.desiredState === 'running');
+      const containers = fleet.lab.hosts.flatMap((host) => runningContainers(fleet, host.index)).sort();
+      return { running, containers };
+    };
+    let after: TaskRow[] = [];
+    await waitUntil(() => {
+      after = serviceTasks(fleet, 'part', { all: true });
+      checkFencing(after);
+      const { running, containers } = settled(after);
+      return running.length === replicas && containers.length === replicas;
+    }, 60_000, 'six running tasks and six containers');
+    const { running, containers } = settled(after);
     assert.equal(running.map((task) => task.slot).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6], 'one running task per slot');
-    const containers = fleet.lab.hosts.flatMap((host) => runningContainers(fleet, host.index));
-    assert.equal(containers.sort(), running.map((task) => task.id).sort(), 'the running containers are exactly the running tasks');
+    assert.equal(containers, running.map((task) => task.id).sort(), 'the running containers are exactly the running tasks');
     for (const id of stale) assert.ok(['orphaned', 'shutdown'].includes(after.find((task) => task.id === id)?.state ?? 'removed from history'), `stale task ${id} stays ended`);
   } catch (error) {
     printLogs(fleet);
