@@ -96,7 +96,7 @@ export function taskTable(tasks: readonly TaskView[], options: TaskTableOptions)
       options.imageOf(task),
       task.node || (task.nodeId === '' ? '' : task.nodeId.slice(0, shortIdChars)),
       capitalized(task.desiredState),
-      `${capitalized(task.state)} ${ago(task.updatedAtMs, options.nowMs)}`,
+      `${capitalized(task.state)}${task.state === 'running' && task.health !== undefined ? ` (${task.health})` : ''} ${ago(task.updatedAtMs, options.nowMs)}`,
       cut(taskReason(task), errorCellCharsMax),
     ]),
   );

@@ -6,6 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 // The YAML parser costs several MiB of memory: it loads only when a config file has content.
 import type { BootConfig } from '../boards/boot-config.js';
 import { EdgeError } from '../common/errors.js';
+import { defaultOrchestratorConfig, rebalanceQuietMsLimit } from '../orchestrator/config.js';
+import { parseDurationMs } from '../spec/duration.js';
 
 export interface DaemonConfig {
   /** Where identity, Raft data, images and logs live. */
@@ -31,13 +33,24 @@ export interface DaemonConfig {
   board: string;
   /**
    * Gossip timing (see runtime/gossip/config.ts): `lan` finds a dead node in
-   * under 2 s for ~0.9 KiB/s per node; `metered` (LTE, long-range radio)
-   * costs about a fifth of the bytes and takes ~7 s. Give every node of a
+   * under 2 s for ~0.8 KiB/s per node; `metered` (LTE, long-range radio)
+   * costs about a fifth of the bytes and takes ~8 s. Give every node of a
    * cluster the same profile.
    */
   gossipProfile: GossipProfile;
   /** A flashed board's boot-partition config (join token, labels); empty means "look in the usual places". */
   bootConfig: string;
+  /**
+   * How long a replicated service must have been quiet (no task of it
+   * created or stopped) before the leader moves replicas toward an even
+   * spread, e.g. back to a node that returned or was set active again; ms.
+   * The orchestrator's rebalanceQuietMs (see runtime/orchestrator/config.ts
+   * for the trade-off). Default 30 000. Only the leading manager's value
+   * counts, so give every manager the same. Lower it where nodes do not flap
+   * and a returning node should get its share soon (the lab uses a few
+   * seconds); 0 rebalances as soon as a service is stable.
+   */
+  rebalanceQuietMs: number;
   /** Config file that was read, if any. */
   configFile: string;
   /** Boot-partition file a flashed image carries (auto-join settings). */
@@ -65,6 +78,7 @@ export function defaultConfig(): DaemonConfig {
     bootConfig: '',
     insecureRegistries: [],
     runtimeRoot: '',
+    rebalanceQuietMs: defaultOrchestratorConfig().rebalanceQuietMs,
     configFile: '',
     bootConfigFile: '',
   };
@@ -92,7 +106,8 @@ export const settings: readonly Setting[] = [
   { key: 'insecureRegistries', flag: '--insecure-registries', env: 'EDGED_INSECURE_REGISTRIES', yaml: 'insecure-registries', help: 'registries reached over plain http: host:port,host2:port' },
   { key: 'runtimeRoot', flag: '--runtime-root', env: 'EDGED_RUNTIME_ROOT', yaml: 'runtime-root', help: 'state directory of the OCI runtime (default: under the data dir)' },
   { key: 'board', flag: '--board', env: 'EDGED_BOARD', yaml: 'board', help: 'board profile id (default: detected)' },
-  { key: 'gossipProfile', flag: '--gossip-profile', env: 'EDGED_GOSSIP_PROFILE', yaml: 'gossip-profile', help: 'lan (dead node found in < 2 s, ~0.9 KiB/s) or metered (~7 s, a fifth of the bytes)' },
+  { key: 'gossipProfile', flag: '--gossip-profile', env: 'EDGED_GOSSIP_PROFILE', yaml: 'gossip-profile', help: 'lan (dead node found in < 2 s, ~0.8 KiB/s) or metered (~8 s, a fifth of the bytes)' },
+  { key: 'rebalanceQuietMs', flag: '--rebalance-quiet-period', env: 'EDGED_REBALANCE_QUIET_PERIOD', yaml: 'rebalance-quiet-period', help: 'quiet time before replicas move to a returning node (default 30s)' },
   { key: 'bootConfig', flag: '--boot-config', env: 'EDGED_BOOT_CONFIG', yaml: 'boot-config', help: 'flashed boot config edgectl.yaml (default: /boot/firmware/edgectl.yaml if present)' },
 ];
 
@@ -140,6 +155,10 @@ function assign(config: DaemonConfig, setting: Setting, raw: unknown, where: str
     }
     return;
   }
+  if (setting.key === 'rebalanceQuietMs') {
+    config.rebalanceQuietMs = parseQuietPeriodMs(raw, where);
+    return;
+  }
   if (typeof raw !== 'string' && typeof raw !== 'number') throw new ConfigError(`${where}: expected a string`);
   const value = String(raw);
   if (value.length > 4096) throw new ConfigError(`${where}: value longer than 4096 characters`);
@@ -151,6 +170,19 @@ function assign(config: DaemonConfig, setting: Setting, raw: unknown, where: str
     return;
   }
   config[setting.key] = value;
+}
+
+/** A duration such as "30s" or "500ms" (a YAML number is refused: its unit would be a guess). */
+function parseQuietPeriodMs(raw: unknown, where: string): number {
+  if (typeof raw !== 'string') throw new ConfigError(`${where}: expected a duration such as 30s or 500ms`);
+  let ms: number;
+  try {
+    ms = parseDurationMs(raw);
+  } catch (error) {
+    throw new ConfigError(`${where}: ${(error as Error).message}`);
+  }
+  if (ms > rebalanceQuietMsLimit) throw new ConfigError(`${where}: ${raw} is too long; use at most ${rebalanceQuietMsLimit / 3_600_000}h`);
+  return ms;
 }
 
 export async function readYamlSettings(path: string, required: boolean): Promise<Record<string, unknown> | null> {

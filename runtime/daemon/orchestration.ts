@@ -2,7 +2,7 @@
 // the scheduler places them, and each pass's actions become one batch of
 // store commands (one Raft entry). Runs only while this manager leads.
 import { nodeCrypto } from '../common/builtin.js';
-import { applyActions, defaultOrchestratorConfig, plan, runsDifferently, schedulingActions, type Action } from '../orchestrator/index.js';
+import { applyActions, defaultOrchestratorConfig, plan, runsDifferently, schedulingActions, validateOrchestratorConfig, type Action, type OrchestratorConfig } from '../orchestrator/index.js';
 import { matchesConstraints, rebalance, schedule } from '../scheduler/index.js';
 import type { Command } from '../store/commands.js';
 import type { ClusterState, NodeRecord } from '../store/state.js';
@@ -48,9 +48,11 @@ export function commandOf(action: Action, state: Readonly<ClusterState>, nowMs: 
 export class LeaderLoop {
   private timer: ReturnType<typeof setInterval> | undefined;
   private running = false;
-  private readonly config = defaultOrchestratorConfig();
+  private readonly config: OrchestratorConfig;
 
-  constructor(private readonly manager: ManagerRuntime) {}
+  constructor(private readonly manager: ManagerRuntime) {
+    this.config = validateOrchestratorConfig({ ...defaultOrchestratorConfig(), rebalanceQuietMs: manager.context.config.rebalanceQuietMs });
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.pass(), reconcileIntervalMs);
@@ -73,7 +75,7 @@ export class LeaderLoop {
       const options = { config: this.config, placer, newTaskId: () => nodeCrypto().randomBytes(10).toString('hex'), allocatableMemoryBytes: allocatable };
       const reconciled = plan(input, options).actions;
       const after = applyActions(input, reconciled);
-      const placed = schedulingActions({ ...input, services: after.services, tasks: after.tasks }, { placer, allocatableMemoryBytes: allocatable });
+      const placed = schedulingActions({ ...input, services: after.services, tasks: after.tasks }, { placer, allocatableMemoryBytes: allocatable, predecessorStopWaitMs: this.config.predecessorStopWaitMs });
       const commands = [...reconciled, ...placed].map((action) => commandOf(action, state, nowMs)).filter((command): command is Command => command !== undefined);
       for (let start = 0; start < commands.length; start += batchCommandsMax) {
         await manager.write({ op: 'batch', commands: commands.slice(start, start + batchCommandsMax) });

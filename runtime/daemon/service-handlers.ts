@@ -75,6 +75,7 @@ export function taskView(state: Readonly<ClusterState>, task: TaskRecord): TaskV
     message: task.message.slice(0, 1000),
     error: task.error.slice(0, 1000),
     ...(task.exitCode === null ? {} : { exitCode: task.exitCode }),
+    ...(task.health === undefined ? {} : { health: task.health }),
     specVersion: task.specVersion,
     updatedAtMs: Math.floor(task.updatedAtMs),
   };

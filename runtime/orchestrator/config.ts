@@ -33,6 +33,21 @@ export interface OrchestratorConfig {
   rebalanceQuietMs: number;
 
   /**
+   * How long a new task waits, at most, for the older task of its slot to
+   * stop before the scheduler places it, in ms. Default 60 000 (Swarm's old
+   * task timeout). A replaced task gets desired shutdown in the same pass
+   * that creates its successor; holding the successor back until the old
+   * one has ended is what makes stop-first, drains and rebalance moves run
+   * a slot once, never twice (a start-first predecessor is still wanted and
+   * never waited for; a lost node's tasks end at once). It should exceed the
+   * agents' stop grace period (10 s), or a container that ignores SIGTERM
+   * overlaps its successor anyway. Lower starts replacements sooner when an
+   * agent is slow to report; higher keeps a slot empty longer when an agent
+   * never reports (a node not yet declared down). 0 does not wait.
+   */
+  predecessorStopWaitMs: number;
+
+  /**
    * reconcile() repeats its stages until a round changes nothing (that is what
    * makes it idempotent). Rounds needed in practice: 2 or 3. Reaching this
    * bound means two stages undo each other, a bug, and fails an assertion.
@@ -42,7 +57,7 @@ export interface OrchestratorConfig {
 }
 
 export function defaultOrchestratorConfig(): OrchestratorConfig {
-  return { taskHistoryPerSlotMax: 5, rebalanceEnabled: true, rebalanceQuietMs: 30_000, roundsMax: 16 };
+  return { taskHistoryPerSlotMax: 5, rebalanceEnabled: true, rebalanceQuietMs: 30_000, predecessorStopWaitMs: 60_000, roundsMax: 16 };
 }
 
 /** For tests and the simulation: quicker rebalancing, same rules. */
@@ -54,6 +69,8 @@ export function simulationOrchestratorConfig(): OrchestratorConfig {
 export const taskHistoryPerSlotMaxLimit = 100;
 /** Largest accepted quiet period, ms (one day). */
 export const rebalanceQuietMsLimit = 86_400_000;
+/** Largest accepted wait for a stopping predecessor, ms (one hour): longer leaves a slot empty for no one's benefit. */
+export const predecessorStopWaitMsLimit = 3_600_000;
 
 /** Every problem with `config`, each naming the field and the fix; empty when it is fine. */
 export function orchestratorConfigProblems(config: OrchestratorConfig): string[] {
@@ -65,6 +82,7 @@ export function orchestratorConfigProblems(config: OrchestratorConfig): string[]
   };
   whole(config.taskHistoryPerSlotMax, 'taskHistoryPerSlotMax', 0, taskHistoryPerSlotMaxLimit);
   whole(config.rebalanceQuietMs, 'rebalanceQuietMs', 0, rebalanceQuietMsLimit);
+  whole(config.predecessorStopWaitMs, 'predecessorStopWaitMs', 0, predecessorStopWaitMsLimit);
   whole(config.roundsMax, 'roundsMax', 2, 1000);
   if (typeof config.rebalanceEnabled !== 'boolean') problems.push(`rebalanceEnabled is ${String(config.rebalanceEnabled)}: use true or false`);
   return problems;

@@ -12,13 +12,16 @@
 // stopped in the last rebalanceQuietMs. The quiet period and the stability requirement are
 // what make it slow: one batch must have settled before the next is even
 // considered. Jobs and global services are never moved. A move the
-// scheduler cannot place on its target is given up after rebalanceQuietMs.
+// scheduler cannot place on its target is given up after rebalanceQuietMs,
+// counted from when the task it replaces stopped (see predecessor-wait.ts).
 import { type ServiceRecord, type TaskRecord } from '../store/services.js';
 import { isAssignedOrLater, isTerminal } from './task-state.js';
 import { stableAtMs } from './observation.js';
 import type { Pass } from './pass.js';
 import { placedTasks, placerNodes } from './placement-input.js';
+import { PredecessorWaits } from './predecessor-wait.js';
 import { isRolling } from './rolling-update.js';
+import type { Slot } from './slots.js';
 
 export function rebalanceServices(pass: Pass): void {
   for (const service of pass.services()) {
@@ -41,7 +44,13 @@ function abandonStuckMoves(pass: Pass, service: ServiceRecord): boolean {
   for (const slot of pass.slotsOf(service.id)) {
     const holder = slot.live[0];
     if (holder === undefined || holder.slot === 0 || holder.nodeId === '' || isAssignedOrLater(holder.state)) continue;
-    const deadlineMs = holder.createdAtMs + pass.config.rebalanceQuietMs;
+    // A stop-first move is not offered to the scheduler before the task it replaces has stopped; that wait is bounded on its own.
+    const wait = new PredecessorWaits(slot.tasks, pass.config.predecessorStopWaitMs).waitOf(holder, pass.nowMs);
+    if (wait !== null) {
+      pass.wakeAt(wait.untilMs);
+      continue;
+    }
+    const deadlineMs = Math.max(holder.createdAtMs, predecessorEndMs(slot, holder)) + pass.config.rebalanceQuietMs;
     if (deadlineMs > pass.nowMs) {
       pass.wakeAt(deadlineMs);
       continue;
@@ -52,6 +61,13 @@ function abandonStuckMoves(pass: Pass, service: ServiceRecord): boolean {
     abandoned = true;
   }
   return abandoned;
+}
+
+/** When the older tasks of the slot last reported (their end, once they have stopped); the move's placement window opens then. */
+function predecessorEndMs(slot: Slot, move: TaskRecord): number {
+  let latest = 0;
+  for (const task of slot.tasks) if (task.generation < move.generation && task.desiredState === 'shutdown') latest = Math.max(latest, task.updatedAtMs);
+  return latest;
 }
 
 function rebalanceService(pass: Pass, service: ServiceRecord): void {

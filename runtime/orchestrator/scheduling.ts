@@ -9,11 +9,14 @@ import type { Action } from './action.js';
 import type { ReconcileInput } from './pass.js';
 import { placedTasks, placerNodes } from './placement-input.js';
 import type { PendingTask, Placer } from './placer.js';
+import { predecessorWaitMessage, PredecessorWaits } from './predecessor-wait.js';
 import { isLive } from './slots.js';
 
 export interface SchedulingOptions {
   readonly placer: Placer;
   readonly allocatableMemoryBytes: (node: NodeRecord) => number;
+  /** OrchestratorConfig.predecessorStopWaitMs: how long a new task waits for the older task of its slot to stop. */
+  readonly predecessorStopWaitMs: number;
 }
 
 /** Tasks still wanted that no node has taken: state new or pending, oldest first. */
@@ -26,26 +29,32 @@ export function waitingTasks(tasks: readonly TaskRecord[]): TaskRecord[] {
 export function schedulingActions(input: ReconcileInput, options: SchedulingOptions): Action[] {
   const services = new Map(input.services.map((service) => [service.id, service]));
   const pending: PendingTask[] = [];
+  const actions: Action[] = [];
+  const waits = new PredecessorWaits(input.tasks, options.predecessorStopWaitMs);
   for (const task of waitingTasks(input.tasks)) {
     const service = services.get(task.serviceId);
-    if (service !== undefined) pending.push({ task, service: service.spec });
+    if (service === undefined) continue;
+    const wait = waits.waitOf(task, input.nowMs);
+    if (wait === null) pending.push({ task, service: service.spec });
+    else markPending(actions, task, predecessorWaitMessage(wait, options.predecessorStopWaitMs), input.nowMs);
   }
-  if (pending.length === 0) return [];
+  if (pending.length === 0) return actions;
   const decisions = options.placer.place({
     nodes: placerNodes(input.nodes, options.allocatableMemoryBytes),
     placed: placedTasks(input.tasks, services),
     pending,
   });
   const byId = new Map(pending.map((entry) => [entry.task.id, entry.task]));
-  const actions: Action[] = [];
   for (const decision of decisions) {
     const task = byId.get(decision.taskId);
     if (task === undefined) continue;
-    if (decision.kind === 'placed') {
-      actions.push({ kind: 'assignTask', taskId: task.id, nodeId: decision.nodeId, atMs: input.nowMs });
-    } else if (task.state !== 'pending' || task.message !== decision.reason) {
-      actions.push({ kind: 'markTask', taskId: task.id, state: 'pending', message: decision.reason, atMs: input.nowMs });
-    }
+    if (decision.kind === 'placed') actions.push({ kind: 'assignTask', taskId: task.id, nodeId: decision.nodeId, atMs: input.nowMs });
+    else markPending(actions, task, decision.reason, input.nowMs);
   }
   return actions;
+}
+
+/** Pending with the reason, written only when the state or the words change (each write is a Raft entry). */
+function markPending(actions: Action[], task: TaskRecord, reason: string, nowMs: number): void {
+  if (task.state !== 'pending' || task.message !== reason) actions.push({ kind: 'markTask', taskId: task.id, state: 'pending', message: reason, atMs: nowMs });
 }

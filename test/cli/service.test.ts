@@ -27,7 +27,7 @@ function task(slot: number, fields: Partial<TaskView> = {}): TaskView {
 }
 const webTasks: TaskView[] = [
   task(1),
-  task(2, { node: 'pi-garage', nodeId: 'a7b2c9d4e1f6g3h8i5j0k2l7m4' }),
+  task(2, { node: 'pi-garage', nodeId: 'a7b2c9d4e1f6g3h8i5j0k2l7m4', health: 'starting' }),
   task(3, { node: '', nodeId: '', state: 'pending', message: 'no suitable node (memory: 2 nodes have less than 64MiB free; node.labels.zone==garage: 1 node)' }),
 ];
 const oldTask = task(1, { specVersion: 3, desiredState: 'shutdown', state: 'shutdown', message: 'replaced by update', updatedAtMs: nowMs - 200_000 });
@@ -82,7 +82,7 @@ test('service ps prints one row per slot with NAME service.slot, the image, node
   const lines = result.stdout.trimEnd().split('\n');
   assert.match(lines[0]!, /^ID\s+NAME\s+IMAGE\s+NODE\s+DESIRED STATE\s+CURRENT STATE\s+ERROR$/);
   assert.match(lines[1]!, /^task10000000\s+web\.1\s+nginx:1.27-alpine\s+pi-kitchen\s+Running\s+Running 2 minutes ago$/);
-  assert.match(lines[2]!, /^task20000000\s+web\.2\s+nginx:1.27-alpine\s+pi-garage\s+Running\s+Running/);
+  assert.match(lines[2]!, /^task20000000\s+web\.2\s+nginx:1.27-alpine\s+pi-garage\s+Running\s+Running \(starting\) 2 minutes ago$/, 'a running task with a health check shows its health');
   assert.match(lines[3]!, /^task30000000\s+web\.3\s+nginx:1.27-alpine\s+Running\s+Pending 2 minutes ago\s+no suitable node \(memory: 2 nodes have less than 64MiB free…$/);
   assert.equal(sent('service.ps'), [{ ref: 'web' }]);
 });
@@ -97,13 +97,15 @@ test('service ps --all shows an older task under its slot with \\_ and the previ
   assert.equal(sent('service.ps'), [{ ref: 'web', all: true }]);
 });
 
-test('service ps --json gives each task id, service, slot, node, desiredState, state and error (exitCode null until it exits)', async () => {
+test('service ps --json gives each task id, service, slot, node, desiredState, state, error and health (exitCode null until it exits)', async () => {
   const result = await run(['service', 'ps', 'web', '--json']);
   assert.is(result.code, 0, result.stderr);
   const printed = JSON.parse(result.stdout) as Record<string, unknown>[];
   assert.is(printed.length, 3);
   for (const entry of printed) for (const key of ['id', 'service', 'slot', 'node', 'desiredState', 'state', 'error']) assert.ok(key in entry, key);
   assert.equal(printed[2], { ...webTasks[2], name: 'web.3', exitCode: null });
+  assert.is(printed[1]!.health, 'starting');
+  assert.not.ok('health' in printed[0]!, 'no health without a health check');
 });
 
 test('an unknown service: edged\'s error passes through with its code, exit 1', async () => {

@@ -5,21 +5,11 @@
 import { execFileSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { needsCommands, needsRoot } from '../common/env.js';
-import { Fleet, waitUntil } from './fleet.js';
-import { labBusyboxImage, startLabRegistry } from './registry.js';
+import { type Fleet, waitUntil } from './fleet.js';
+import { labBusyboxImage } from './registry.js';
+import { runningPerNode, serviceTasks as tasks, servicesLabReady, startServiceCluster } from './services-helpers.js';
 
-const ready = needsRoot() && needsCommands('ip', 'nsenter', 'runc', 'docker-registry');
-
-function tasks(fleet: Fleet, service: string): any[] {
-  return JSON.parse(fleet.edgectl(1, ['service', 'ps', service, '--json']));
-}
-
-function runningPerNode(list: any[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const task of list) if (task.state === 'running' && task.desiredState === 'running') counts.set(task.node, (counts.get(task.node) ?? 0) + 1);
-  return counts;
-}
+const ready = servicesLabReady();
 
 function fetchFrom(fleet: Fleet, from: number, address: string): string {
   return fleet.lab.exec(from, 'wget', ['-q', '-O', '-', `http://${address}:8080/`], { timeoutMs: 5000 });
@@ -27,14 +17,8 @@ function fetchFrom(fleet: Fleet, from: number, address: string): string {
 
 test('deploy, spread, answer on each node, heal after a worker dies, explain what cannot run', async () => {
   if (!ready) return;
-  const fleet = Fleet.create({ name: 'svc', hosts: 3 });
+  const fleet = await startServiceCluster({ name: 'svc', hosts: 3 });
   try {
-    await startLabRegistry(fleet.lab);
-    for (let index = 1; index <= 3; index++) fleet.start(index);
-    for (let index = 1; index <= 3; index++) await fleet.ready(index);
-    const init = JSON.parse(fleet.edgectl(1, ['swarm', 'init', '--json']));
-    for (const index of [2, 3]) fleet.edgectl(index, ['swarm', 'join', '--token', init.workerToken, fleet.address(1)]);
-
     // The example stack: one web task per board (host port 8080).
     fleet.edgectl(1, ['service', 'deploy', '-f', 'examples/web-stack.yml', '--stack', 'web', '--detach']);
     await waitUntil(() => runningPerNode(tasks(fleet, 'web_httpd')).size === 3, 90_000, 'a web task running on each of the 3 hosts');
@@ -46,7 +30,7 @@ test('deploy, spread, answer on each node, heal after a worker dies, explain wha
     fleet.edgectl(1, ['service', 'scale', '--detach', 'web_httpd=6']);
     await waitUntil(() => tasks(fleet, 'web_httpd').filter((task) => task.state === 'pending').length === 3, 30_000, 'three pending web tasks');
     const pending = tasks(fleet, 'web_httpd').filter((task) => task.state === 'pending');
-    assert.match(pending[0].message, /no suitable node .*8080/);
+    assert.match(pending[0]?.message ?? '', /no suitable node .*8080/);
     await new Promise((resolve) => setTimeout(resolve, 12_000));
     assert.is(runningPerNode(tasks(fleet, 'web_httpd')).size, 3, 'the health check (wget) keeps the web tasks running');
 

@@ -185,7 +185,7 @@ export class Cluster {
   }
 
   schedule(): Action[] {
-    const actions = schedulingActions(this.input(), { placer: this.options.placer, allocatableMemoryBytes: this.options.allocatableMemoryBytes });
+    const actions = schedulingActions(this.input(), { placer: this.options.placer, allocatableMemoryBytes: this.options.allocatableMemoryBytes, predecessorStopWaitMs: this.options.config.predecessorStopWaitMs });
     this.apply(actions);
     return actions;
   }

@@ -51,15 +51,23 @@ test('a removed node is handled like a down one', () => {
   assert.equal(world.running('web').length, 2);
 });
 
-test('drain moves replicas: old ones are shut down (not orphaned), successors land elsewhere, the restart count is untouched', () => {
-  // Proves drain = move: stop-first, no orphan mark, no restart accounting, nothing placed on the drained node.
+test('drain moves replicas: old ones are shut down (not orphaned), successors land elsewhere once they stopped, the restart count is untouched', () => {
+  // Proves drain = move: stop-first (a successor waits for its predecessor to stop), no orphan mark, no restart accounting, nothing placed on the drained node.
   const world = replicated(3);
   const drained = world.running('web')[0]!.nodeId;
   const before = world.running('web').filter((task) => task.nodeId === drained);
   world.setNode(drained, { availability: 'drain' });
   const actions = world.reconcile();
   assert.ok(!actions.some((action) => action.kind === 'markTask'), 'the agent reports the shutdown itself');
-  assert.equal(created(actions).map((task) => task.restartCount), before.map(() => 0));
+  const successors = created(actions);
+  assert.equal(successors.map((task) => task.restartCount), before.map(() => 0));
+  world.schedule();
+  for (const task of successors) {
+    assert.is(world.task(task.id).state, 'pending', 'not placed while the old task of its slot still runs');
+    assert.match(world.task(task.id).message, /^waiting for task .+ to stop first/);
+  }
+  world.runAgents();
+  assert.ok(before.every((task) => world.task(task.id).state === 'shutdown'));
   world.schedule();
   world.runAgents();
   assert.ok(before.every((task) => world.task(task.id).state === 'shutdown'));

@@ -107,4 +107,25 @@ test('a move the scheduler cannot place on its target is given up: dropped under
   }
 });
 
+test('a stop-first move waits for the replica it replaces to stop, however long that takes within the wait, and is not given up meanwhile', () => {
+  // Proves a move never runs beside the task it replaces, and that its placement window opens when that task has stopped.
+  const world = piledUp(update({ parallelism: 1, order: 'stop-first' }));
+  world.nowMs = world.plan().wakeAtMs!;
+  const first = world.reconcile();
+  const [move] = created(first);
+  const [old] = shutDownIds(first);
+  assert.equal(move?.nodeId, 'n3');
+  world.schedule();
+  assert.equal(world.task(move!.id).state, 'pending', 'held while the old replica still runs');
+  world.advance(quietMs * 2);
+  world.reconcile();
+  world.schedule();
+  assert.equal([world.task(move!.id).desiredState, world.task(move!.id).state], ['running', 'pending'], 'still waiting, not given up');
+  world.report(old!, 'shutdown');
+  world.reconcile();
+  world.schedule();
+  world.runAgents();
+  assert.equal([world.task(move!.id).nodeId, world.task(move!.id).state], ['n3', 'running'], 'placed on its target once the old one stopped');
+});
+
 test.run();

@@ -15,11 +15,18 @@ function web(replicas: number, spec: Partial<ServiceSpec> = {}): Cluster {
   return world;
 }
 
-/** One pipeline step: reconcile, schedule, agents; returns reconcile's actions. */
+/**
+ * One pipeline step: reconcile, schedule, agents; returns reconcile's actions.
+ * A stop-first successor is only placed once its predecessor has stopped
+ * (predecessor-wait.ts), so the scheduler and the agents go twice: first the
+ * old tasks stop, then their successors are placed and start.
+ */
 function step(world: Cluster, agentExtra?: (task: TaskRecord) => Partial<TaskRecord>): Action[] {
   const actions = world.reconcile();
-  world.schedule();
-  world.runAgents(agentExtra);
+  for (let round = 0; round < 2; round++) {
+    world.schedule();
+    world.runAgents(agentExtra);
+  }
   return actions;
 }
 

@@ -11,6 +11,7 @@ function recording(): { placer: Placer; inputs: PlaceInput[] } {
 const nodes = [makeNode('n1'), makeNode('n2', { availability: 'drain' })];
 const services = [makeService('web', { resources: { memoryReservationBytes: GiB, memoryLimitBytes: 0, cpuLimit: 0, pidsLimit: 0 } })];
 const allocatableMemoryBytes = () => 2 * GiB;
+const predecessorStopWaitMs = 60_000;
 
 test('waiting tasks are offered oldest first; placed ones are assigned, the rest marked pending with the reason, once', () => {
   // Proves the scheduler stage: order, assignment, pending reason, and that an unchanged reason is not rewritten.
@@ -20,7 +21,7 @@ test('waiting tasks are offered oldest first; placed ones are assigned, the rest
     makeTask('first', { slot: 1, generation: 1, createdAtMs: 10 }),
     makeTask('third', { slot: 3, generation: 3, createdAtMs: 30 }),
   ];
-  const actions = schedulingActions({ services, tasks, nodes, nowMs: 100 }, { placer, allocatableMemoryBytes });
+  const actions = schedulingActions({ services, tasks, nodes, nowMs: 100 }, { placer, allocatableMemoryBytes, predecessorStopWaitMs });
   assert.equal(inputs[0]!.pending.map((entry) => entry.task.id), ['first', 'later', 'third']);
   assert.equal(actions, [
     { kind: 'assignTask', taskId: 'first', nodeId: 'n1', atMs: 100 },
@@ -32,7 +33,7 @@ test('waiting tasks are offered oldest first; placed ones are assigned, the rest
     { ...tasks[1]!, nodeId: 'n1', state: 'running' as const },
     { ...tasks[2]!, state: 'pending' as const, message: 'no suitable node' },
   ];
-  assert.equal(schedulingActions({ services, tasks: later, nodes, nowMs: 200 }, { placer, allocatableMemoryBytes }), [], 'same reason: nothing to write');
+  assert.equal(schedulingActions({ services, tasks: later, nodes, nowMs: 200 }, { placer, allocatableMemoryBytes, predecessorStopWaitMs }), [], 'same reason: nothing to write');
 });
 
 test('tasks being shut down are not placed, but still count against their node until they stop', () => {
@@ -43,16 +44,55 @@ test('tasks being shut down are not placed, but still count against their node u
     makeTask('unwanted', { state: 'pending', desiredState: 'shutdown' }),
     makeTask('new', { slot: 2, generation: 2 }),
   ];
-  const actions = schedulingActions({ services, tasks, nodes, nowMs: 100 }, { placer, allocatableMemoryBytes });
+  const actions = schedulingActions({ services, tasks, nodes, nowMs: 100 }, { placer, allocatableMemoryBytes, predecessorStopWaitMs });
   assert.equal(inputs[0]!.pending.map((entry) => entry.task.id), ['new']);
   assert.equal(inputs[0]!.placed.map((task) => task.taskId), ['stopping']);
   assert.equal(actions, [{ kind: 'assignTask', taskId: 'new', nodeId: 'n1', atMs: 100 }]);
 });
 
+test('a successor is not placed while the older task of its slot is stopping; placed once it stopped, or when the wait runs out', () => {
+  // Proves stop-first means stop, then start: a slot never runs twice because a stopping task ignores SIGTERM for its grace period.
+  const { placer, inputs } = recording();
+  const old = makeTask('old', { slot: 1, generation: 1, nodeId: 'n1', state: 'running', desiredState: 'shutdown' });
+  const successor = makeTask('successor', { slot: 1, generation: 2, createdAtMs: 100 });
+  const held = schedulingActions({ services, tasks: [old, successor], nodes, nowMs: 100 }, { placer, allocatableMemoryBytes, predecessorStopWaitMs });
+  assert.equal(held, [{ kind: 'markTask', taskId: 'successor', state: 'pending', message: 'waiting for task old to stop first (at most 60 s)', atMs: 100 }]);
+  assert.equal(inputs.length, 0, 'not offered to the placer');
+  const stillHeld = { ...successor, state: 'pending' as const, message: held[0]!.kind === 'markTask' ? held[0]!.message : '' };
+  assert.equal(schedulingActions({ services, tasks: [old, stillHeld], nodes, nowMs: 5000 }, { placer, allocatableMemoryBytes, predecessorStopWaitMs }), [], 'same words: nothing rewritten');
+
+  const stopped = { ...old, state: 'shutdown' as const };
+  assert.equal(schedulingActions({ services, tasks: [stopped, stillHeld], nodes, nowMs: 6000 }, { placer, allocatableMemoryBytes, predecessorStopWaitMs }), [
+    { kind: 'assignTask', taskId: 'successor', nodeId: 'n1', atMs: 6000 },
+  ]);
+  // An agent that never reports does not keep the slot empty for ever.
+  assert.equal(schedulingActions({ services, tasks: [old, stillHeld], nodes, nowMs: 100 + predecessorStopWaitMs }, { placer, allocatableMemoryBytes, predecessorStopWaitMs }), [
+    { kind: 'assignTask', taskId: 'successor', nodeId: 'n1', atMs: 100 + predecessorStopWaitMs },
+  ]);
+});
+
+test('no wait for a start-first predecessor that still serves, a stopping task of another slot or service, or one that never reached a node', () => {
+  // Proves the wait is only for an older, unwanted task of the same slot that a node still runs.
+  const { placer } = recording();
+  const others = [
+    makeTask('handover', { slot: 1, generation: 1, nodeId: 'n1', state: 'running', desiredState: 'running' }),
+    makeTask('other-slot', { slot: 2, generation: 2, nodeId: 'n1', state: 'running', desiredState: 'shutdown' }),
+    makeTask('other-service', { serviceId: 'db', slot: 1, generation: 1, nodeId: 'n1', state: 'running', desiredState: 'shutdown' }),
+    makeTask('never-placed', { slot: 1, generation: 2, state: 'pending', desiredState: 'shutdown' }),
+    makeTask('newer', { slot: 1, generation: 9, nodeId: 'n1', state: 'running', desiredState: 'shutdown' }),
+  ];
+  const successor = makeTask('successor', { slot: 1, generation: 3, createdAtMs: 100 });
+  // No reservations here: only the wait could keep the successor off n1.
+  const unreserved = [makeService('web'), makeService('db')];
+  assert.equal(schedulingActions({ services: unreserved, tasks: [...others, successor], nodes, nowMs: 100 }, { placer, allocatableMemoryBytes, predecessorStopWaitMs }), [
+    { kind: 'assignTask', taskId: 'successor', nodeId: 'n1', atMs: 100 },
+  ]);
+});
+
 test('nothing waiting: the placer is not called', () => {
   // Proves the stage costs nothing when there is nothing to place.
   const { placer, inputs } = recording();
-  assert.equal(schedulingActions({ services, tasks: [makeTask('done', { state: 'running', nodeId: 'n1' })], nodes, nowMs: 1 }, { placer, allocatableMemoryBytes }), []);
+  assert.equal(schedulingActions({ services, tasks: [makeTask('done', { state: 'running', nodeId: 'n1' })], nodes, nowMs: 1 }, { placer, allocatableMemoryBytes, predecessorStopWaitMs }), []);
   assert.equal(inputs.length, 0);
 });
 

@@ -106,7 +106,7 @@ export class OrchestratorSim {
       const again = plan(this.input(), this.options).actions;
       if (again.length > 0) throw new Error(`not idempotent: a second reconcile at the same time returned ${JSON.stringify(again.slice(0, 3))}`);
     }
-    const scheduling = schedulingActions(this.input(), { placer: this.options.placer, allocatableMemoryBytes: this.options.allocatableMemoryBytes });
+    const scheduling = schedulingActions(this.input(), { placer: this.options.placer, allocatableMemoryBytes: this.options.allocatableMemoryBytes, predecessorStopWaitMs: this.options.config.predecessorStopWaitMs });
     this.checker.checkAssignments(scheduling);
     this.apply(scheduling);
     this.runAgents();

@@ -66,6 +66,8 @@ export const taskView = object({
   message: text(1024),
   error: text(1024),
   exitCode: optional(int()),
+  /** The health check's last verdict as the agent reported it; absent without a health check or before the first report. */
+  health: optional(oneOf('starting', 'healthy', 'unhealthy')),
   specVersion: uint(),
   updatedAtMs: uint(),
 });
