@@ -188,7 +188,7 @@ export class ManagerRuntime {
         throw error;
       }
     });
-    router.handle('cluster.session', (body, { peer, link }) => this.openSession(peer, link, body as { addr: string; cert?: NodeCertificateReport }));
+    router.handle('cluster.session', (body, { peer, link }) => this.openSession(peer, link, body as { addr: string; cert?: NodeCertificateReport; caKnown?: string }));
     router.handle('cluster.renew', (body, { peer }) => this.renew(peer.nodeId, (body as { csrPem: string }).csrPem));
     router.handle('cluster.forward', (body, { peer }) => {
       this.refuseLostManager(peer.nodeId);
@@ -476,7 +476,7 @@ export class ManagerRuntime {
   }
 
   /** A node (re)connected: tell it the managers and the time; note a new address. */
-  private openSession(peer: PeerIdentity, link: Link, body: { addr: string; cert?: NodeCertificateReport }): unknown {
+  private openSession(peer: PeerIdentity, link: Link, body: { addr: string; cert?: NodeCertificateReport; caKnown?: string }): unknown {
     const node = this.store.state.nodes[peer.nodeId];
     const nowMs = this.context.time.nowMs();
     const note = (what: string) => (error: Error) => this.context.log(`could not record ${what} of ${peer.nodeId}: ${error.message}`);
@@ -490,18 +490,25 @@ export class ManagerRuntime {
     const role = node?.role ?? 'worker';
     if (!this.sessions.has(peer.nodeId)) link.onClose(() => this.sessions.get(peer.nodeId)?.link === link && this.sessions.delete(peer.nodeId));
     this.sessions.set(peer.nodeId, { link, answered: `${role} ${shared.key}` });
-    return { ...shared.answer, role, clusterTimeMs: Math.max(0, Math.floor(nowMs)) };
+    // The directive carries certificates (~2 KB): only to a node that does not hold it yet.
+    const { ca, ...answer } = shared.answer;
+    const caFresh = ca && body.caKnown !== shared.caKey ? { ca, caKey: shared.caKey } : {};
+    return { ...answer, ...caFresh, role, clusterTimeMs: Math.max(0, Math.floor(nowMs)) };
   }
 
   /** The part of a session answer every node gets, and a short key that changes when it does. */
-  private sessionShared(): { answer: { clusterId: string; leader?: string; managers: ManagerAddress[]; ca?: ReturnType<typeof caDirective> }; key: string } {
+  private sessionShared(): {
+    answer: { clusterId: string; leader?: string; managers: ManagerAddress[]; ca?: ReturnType<typeof caDirective> };
+    caKey: string;
+    key: string;
+  } {
     const leader = this.leaderNodeId();
     const state = this.store.state;
     const managers = this.managerAddresses();
     const answer = { clusterId: state.clusterId, ...(leader ? { leader } : {}), managers, ...(state.ca.certPem ? { ca: caDirective(state) } : {}) };
     // The CA directive is named by its signing root and whether a rotation runs, not by its certificates.
-    const key = `${leader ?? ''} ${answer.ca?.signingRootDigestHex ?? ''} ${state.caRotation ? 'rotating' : ''} ${JSON.stringify(managers)}`;
-    return { answer, key };
+    const caKey = `${answer.ca?.signingRootDigestHex ?? ''}/${state.caRotation ? 'rotating' : 'settled'}`;
+    return { answer, caKey, key: `${leader ?? ''} ${caKey} ${JSON.stringify(managers)}` };
   }
 
   /**

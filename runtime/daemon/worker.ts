@@ -27,8 +27,9 @@ export interface SessionAnswer {
   leader?: string;
   managers: ManagerAddress[];
   clusterTimeMs: number;
-  /** Absent from managers that predate root rotation. */
+  /** Absent while the node already holds it (see `caKnown`), and from managers that predate root rotation. */
   ca?: CaDirective;
+  caKey?: string;
 }
 
 export class WorkerRuntime {
@@ -42,6 +43,8 @@ export class WorkerRuntime {
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private roleListener: ((role: 'manager' | 'worker') => void) | undefined;
   private caListener: ((directive: CaDirective) => void) | undefined;
+  /** The CA directive this node last received, and its key: the manager sends it again only when it changed. */
+  private caHeld: { directive: CaDirective; key: string | undefined } | undefined;
 
   private constructor(private readonly context: NodeContext, readonly identity: NodeIdentity, credentials: NodeCredentials, managers: ManagerAddress[]) {
     this.managers = managers;
@@ -159,7 +162,8 @@ export class WorkerRuntime {
   private async openSession(link: Link): Promise<void> {
     try {
       const cert = certificateReport(this.network.heldCredentials);
-      const answer = (await link.request('cluster.session', { addr: this.identity.addr, ...(cert ? { cert } : {}) })) as SessionAnswer;
+      const caKnown = this.caHeld?.key;
+      const answer = (await link.request('cluster.session', { addr: this.identity.addr, ...(cert ? { cert } : {}), ...(caKnown ? { caKnown } : {}) })) as SessionAnswer;
       if (answer.managers.length > 0) this.managers = answer.managers;
       this.leaderNodeId = answer.leader ?? '';
       this.connectedTo = link.peer.nodeId;
@@ -167,7 +171,9 @@ export class WorkerRuntime {
       if (this.connectedTo !== link.peer.nodeId || !this.announced) this.context.log(`session open with manager ${link.peer.nodeId}; ${answer.managers.length} manager(s) known`);
       this.announced = true;
       if (answer.role !== this.identity.role) this.roleListener?.(answer.role);
-      if (answer.ca) this.caListener?.(answer.ca);
+      if (answer.ca) this.caHeld = { directive: answer.ca, key: answer.caKey };
+      // Every answer, even one that left the directive out: following it again is how a failed renewal retries.
+      if (this.caHeld) this.caListener?.(this.caHeld.directive);
       this.tellAgent(link);
     } catch (error) {
       this.context.log(`session with ${link.peer.nodeId} failed: ${(error as Error).message}`);

@@ -55,7 +55,8 @@ export const joinMethod = defineMethod({
 export const sessionMethod = defineMethod({
   method: 'cluster.session',
   /** `cert`: what the node holds now, reported every session refresh; the manager records changes. */
-  request: object({ addr: address, cert: optional(certificateReport) }),
+  /** `caKnown`: the `caKey` of the last directive the node received; the manager leaves `ca` out while it still holds. */
+  request: object({ addr: address, cert: optional(certificateReport), caKnown: optional(string({ maxBytes: 80 })) }),
   response: object({
     clusterId: string({ minBytes: 1, maxBytes: 64 }),
     /** The node's role as the store has it: a change means promote/demote happened. */
@@ -65,6 +66,8 @@ export const sessionMethod = defineMethod({
     clusterTimeMs: uint(),
     /** Trust bundle, signer and chain: how a worker learns that a root rotation began or ended. */
     ca: optional(caDirective),
+    /** Names `ca` (its signing root and whether a rotation runs), for the node's next `caKnown`. */
+    caKey: optional(string({ maxBytes: 80 })),
   }),
 });
 
