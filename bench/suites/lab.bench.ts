@@ -98,9 +98,10 @@ export const suite: BenchSuite = {
         { name: 'lab.leaderFailoverMsP99', value: percentile(failoverMs, 0.99), unit: 'ms', note: `same, p99 (max of ${rounds})` },
       );
 
-      // Dead worker: kill -9, time until every manager's store says down.
+      // Dead worker: kill -9, time until every manager's store says down. More rounds than the others: a median of 3 is too
+      // easily pushed by one slow confirmation (see the gossip README) to say anything against a 2 s target.
       const detectMs: number[] = [];
-      for (let round = 0; round < rounds; round++) {
+      for (let round = 0; round < (ci ? 5 : 10); round++) {
         fleet.kill(5);
         const killedAt = Date.now();
         await waitUntil(async () => {
@@ -113,7 +114,7 @@ export const suite: BenchSuite = {
         fleet.start(5);
         await waitUntil(async () => (await nodesByHostname(fleet, 1, true)).get('host5')?.status === 'ready', 20_000, 'host5 ready again');
       }
-      measures.push({ name: 'lab.deadWorkerDetectedMsMedian', value: median(detectMs), unit: 'ms', note: `kill -9 of a worker → down on all 3 managers, median of ${rounds}` });
+      measures.push({ name: 'lab.deadWorkerDetectedMsMedian', value: median(detectMs), unit: 'ms', note: `kill -9 of a worker → down on all 3 managers, median of ${detectMs.length} (${detectMs.join(', ')} ms)` });
     } finally {
       fleet.destroy();
     }
@@ -137,7 +138,8 @@ async function meteredProfileMeasures(ci: boolean): Promise<Measure[]> {
       await waitUntil(async () => (await nodesByHostname(fleet, 1, true)).get(`host${index}`)?.status === 'ready', 30_000, `host${index} ready`);
     }
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    const idleSeconds = ci ? 10 : 30;
+    // A 2 s probe interval leaves few packets in a short window: one link heartbeat or session refresh more or less would swing it.
+    const idleSeconds = 30;
     const bytesBefore = linkBytes(fleet, 3);
     await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
     const bytesPerSecond = (linkBytes(fleet, 3) - bytesBefore) / idleSeconds;
