@@ -1,13 +1,15 @@
 // The manager side of agents: every manager serves the nodes whose sessions
 // it holds (and its own agent). It pushes each node the full set of its live
-// tasks whenever that set changes, and turns the agents' status reports into
-// task updates (written through the leader). Desired state comes from the
-// store; observed state from the agents.
-import { isTerminal, type ServiceSpec, type TaskRecord } from '../store/services.js';
+// tasks whenever that set changes (the AssignmentIndex says which nodes'
+// sets did), and turns the agents' status reports into task updates
+// (written through the leader). Desired state comes from the store;
+// observed state from the agents.
 import type { Command } from '../store/commands.js';
-import type { ClusterState } from '../store/state.js';
-import type { Assignment, RunSpec, TaskStatus } from '../wire/messages/dispatcher.js';
+import type { Assignment, TaskStatus } from '../wire/messages/dispatcher.js';
+import { AssignmentIndex } from './assignment-index.js';
 import type { ManagerRuntime } from './manager.js';
+
+export { runSpecOf } from './assignment-index.js';
 
 export interface AgentEndpoint {
   /** Sends `dispatcher.assign`; may throw when the link is full or gone. */
@@ -17,69 +19,36 @@ export interface AgentEndpoint {
 interface Session {
   endpoint: AgentEndpoint;
   version: number;
-  lastSent: string;
 }
 
 /** Status updates are written in batches at most this often. */
 export const statusFlushMs = 100;
-const assignPushDelayMs = 20;
 
-export function runSpecOf(spec: ServiceSpec): RunSpec {
-  return {
-    image: spec.image,
-    command: spec.command,
-    env: spec.env,
-    memoryLimitBytes: spec.resources.memoryLimitBytes,
-    cpuLimit: spec.resources.cpuLimit,
-    pidsLimit: spec.resources.pidsLimit,
-    ports: spec.ports,
-    mounts: spec.mounts,
-    ...(spec.healthCheck ? { healthCheck: spec.healthCheck } : {}),
-    restartPolicy: spec.restartPolicy,
-  };
-}
-
-/** What a node must know about: its tasks that are not finished. */
-export function assignmentsFor(state: Readonly<ClusterState>, nodeId: string): Assignment[] {
-  const tasks: Assignment[] = [];
-  for (const task of Object.values(state.tasks)) {
-    if (task.nodeId !== nodeId || isTerminal(task.state) || task.state === 'new' || task.state === 'pending') continue;
-    const service = state.services[task.serviceId];
-    if (!service) continue;
-    tasks.push({
-      taskId: task.id,
-      serviceId: task.serviceId,
-      serviceName: service.spec.name,
-      slot: task.slot,
-      generation: task.generation,
-      specVersion: task.specVersion,
-      desiredState: task.desiredState,
-      spec: runSpecOf(specOfVersion(service, task)),
-    });
-  }
-  return tasks.sort((a, b) => (a.taskId < b.taskId ? -1 : 1));
-}
-
-/** A task runs the spec it was made from: the previous one while an update has not reached it. */
-function specOfVersion(service: ClusterState['services'][string], task: TaskRecord): ServiceSpec {
-  if (task.specVersion !== service.specVersion && service.previousSpec) return service.previousSpec;
-  return service.spec;
-}
+/** The parts of the manager the dispatcher uses (an interface, so tests can give it a bare store). */
+export type DispatcherHost = Pick<ManagerRuntime, 'store' | 'state' | 'write'> & { context: Pick<ManagerRuntime['context'], 'log'> };
 
 export class Dispatcher {
   private readonly sessions = new Map<string, Session>();
+  /** Connected nodes whose current assignments have not been sent yet (changed, newly attached, or a send failed). */
+  private readonly unsent = new Set<string>();
+  private readonly index: AssignmentIndex;
   private readonly pendingStatus = new Map<string, Command>();
-  private pushTimer: ReturnType<typeof setTimeout> | undefined;
+  private pushScheduled: ReturnType<typeof setImmediate> | undefined;
   private flushTimer: ReturnType<typeof setInterval> | undefined;
   private flushing = false;
 
-  constructor(private readonly manager: ManagerRuntime) {
-    manager.store.onChange(() => this.schedulePush());
+  constructor(private readonly manager: DispatcherHost) {
+    this.index = new AssignmentIndex(manager.state);
+    manager.store.onChange((state, command) => {
+      this.index.follow(state, command);
+      this.schedulePush();
+    });
     this.flushTimer = setInterval(() => void this.flush(), statusFlushMs);
   }
 
   attach(nodeId: string, endpoint: AgentEndpoint): void {
-    this.sessions.set(nodeId, { endpoint, version: (this.sessions.get(nodeId)?.version ?? 0) + 1, lastSent: '' });
+    this.sessions.set(nodeId, { endpoint, version: (this.sessions.get(nodeId)?.version ?? 0) + 1 });
+    this.unsent.add(nodeId);
     this.schedulePush();
   }
 
@@ -110,28 +79,43 @@ export class Dispatcher {
   }
 
   stop(): void {
-    clearTimeout(this.pushTimer);
+    if (this.pushScheduled) clearImmediate(this.pushScheduled);
     clearInterval(this.flushTimer);
   }
 
-  private schedulePush(): void {
-    if (this.pushTimer || this.sessions.size === 0) return;
-    this.pushTimer = setTimeout(() => {
-      this.pushTimer = undefined;
-      this.push();
-    }, assignPushDelayMs);
+  /** The assignments the dispatcher holds for a node (what its next push will carry). */
+  assignmentsOf(nodeId: string): Assignment[] {
+    return this.index.assignmentsOf(nodeId);
   }
 
-  private push(): void {
-    const state = this.manager.state;
-    for (const [nodeId, session] of this.sessions) {
-      const tasks = assignmentsFor(state, nodeId);
-      const text = JSON.stringify(tasks);
-      if (text === session.lastSent) continue;
+  /**
+   * Pushes once the current turn of the event loop is over: entries applied
+   * together (one Raft ready) become one message per node, without the
+   * latency of a timer.
+   */
+  private schedulePush(): void {
+    if (this.pushScheduled || this.sessions.size === 0) return;
+    this.pushScheduled = setImmediate(() => {
+      this.pushScheduled = undefined;
+      this.push();
+    });
+  }
+
+  /** Sends each affected connected node its whole list; costs what changed, not nodes × tasks. */
+  push(): void {
+    for (const nodeId of this.index.takeChangedNodes()) if (this.sessions.has(nodeId)) this.unsent.add(nodeId);
+    for (const nodeId of [...this.unsent]) {
+      const session = this.sessions.get(nodeId);
+      if (session === undefined) {
+        this.unsent.delete(nodeId);
+        continue;
+      }
+      const tasks = this.index.assignmentsOf(nodeId);
       try {
         session.endpoint.assign({ version: ++session.version, tasks });
-        session.lastSent = text;
+        this.unsent.delete(nodeId);
       } catch (error) {
+        // Kept in `unsent`: the next push (the next change, or a re-attach) tries again.
         this.manager.context.log(`dispatcher: could not send assignments to ${nodeId}: ${(error as Error).message}`);
       }
     }
