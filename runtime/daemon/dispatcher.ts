@@ -21,7 +21,11 @@ interface Session {
   version: number;
 }
 
-/** Status updates are written in batches at most this often. */
+/**
+ * Status updates are written in batches at most this often: each write is
+ * a Raft entry (SD wear). The first report after a quiet spell is written
+ * at once, so a single task's start is not held back by the window.
+ */
 export const statusFlushMs = 100;
 
 /** The parts of the manager the dispatcher uses (an interface, so tests can give it a bare store). */
@@ -34,8 +38,11 @@ export class Dispatcher {
   private readonly index: AssignmentIndex;
   private readonly pendingStatus = new Map<string, Command>();
   private pushScheduled: ReturnType<typeof setImmediate> | undefined;
-  private flushTimer: ReturnType<typeof setInterval> | undefined;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private flushing = false;
+  /** performance.now() when the last status write began. */
+  private lastFlushStartedMs = Number.NEGATIVE_INFINITY;
+  private stopped = false;
 
   constructor(private readonly manager: DispatcherHost) {
     this.index = new AssignmentIndex(manager.state);
@@ -43,7 +50,6 @@ export class Dispatcher {
       this.index.follow(state, command);
       this.schedulePush();
     });
-    this.flushTimer = setInterval(() => void this.flush(), statusFlushMs);
   }
 
   attach(nodeId: string, endpoint: AgentEndpoint): void {
@@ -76,11 +82,13 @@ export class Dispatcher {
         atMs: update.atMs,
       });
     }
+    this.scheduleFlush();
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.pushScheduled) clearImmediate(this.pushScheduled);
-    clearInterval(this.flushTimer);
+    clearTimeout(this.flushTimer);
   }
 
   /** The assignments the dispatcher holds for a node (what its next push will carry). */
@@ -121,9 +129,20 @@ export class Dispatcher {
     }
   }
 
+  /** Writes what is pending as soon as the last write is done and statusFlushMs has passed since it began. */
+  private scheduleFlush(): void {
+    if (this.stopped || this.flushTimer !== undefined || this.flushing || this.pendingStatus.size === 0) return;
+    const waitMs = Math.max(0, this.lastFlushStartedMs + statusFlushMs - performance.now());
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, waitMs);
+  }
+
   private async flush(): Promise<void> {
     if (this.flushing || this.pendingStatus.size === 0) return;
     this.flushing = true;
+    this.lastFlushStartedMs = performance.now();
     const commands = [...this.pendingStatus.values()];
     this.pendingStatus.clear();
     try {
@@ -134,6 +153,8 @@ export class Dispatcher {
       this.manager.context.log(`dispatcher: status not recorded yet (${(error as Error).message}); retrying`);
     } finally {
       this.flushing = false;
+      // Reports that came in during the write, or the ones put back.
+      this.scheduleFlush();
     }
   }
 }

@@ -153,4 +153,34 @@ test('the dispatcher pushes to the connected nodes a change touched, re-sends af
   }
 });
 
+test('a report after a quiet spell is written at once; the next within statusFlushMs waits, then goes in one batch', async () => {
+  const store = new ClusterStore();
+  let entryIndex = 0;
+  const apply = (command: Command): void => void store.apply({ index: ++entryIndex, term: 1, type: EntryType.Normal, data: encodeCommand(command) });
+  apply({ op: 'cluster.init', clusterId: 'c1', createdAtMs: 0, ca: { certPem: '', keyPem: '' }, tokens: emptyState().tokens, node: { ...makeNode('n1'), role: 'manager' } });
+  apply({ op: 'service.create', service: makeService('web') });
+  for (const id of ['a', 'b', 'c']) apply({ op: 'task.create', task: makeTask(id, { nodeId: 'n1', state: 'assigned', slot: id.charCodeAt(0) }) });
+  const written: string[][] = [];
+  const dispatcher = new Dispatcher({
+    store, state: store.state, context: { log: () => {} },
+    write: async (command: Command) => void written.push(command.op === 'batch' ? command.commands.map((inner) => (inner.op === 'task.update' ? `${inner.id}:${inner.change.state}` : inner.op)) : [command.op]),
+  } as never);
+  const report = (taskId: string, state: 'starting' | 'running'): void => dispatcher.report('n1', [{ taskId, state, message: '', error: '', containerId: taskId, atMs: 1 } as never]);
+  const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  try {
+    report('a', 'running');
+    await tick(0);
+    assert.equal(written, [['a:running']], 'the first report is written without waiting for a window');
+    report('b', 'starting');
+    report('c', 'running');
+    report('b', 'running');
+    await tick(20);
+    assert.is(written.length, 1, 'reports within statusFlushMs of the last write wait');
+    await tick(120);
+    assert.equal(written, [['a:running'], ['b:running', 'c:running']], 'then go together, latest per task');
+  } finally {
+    dispatcher.stop();
+  }
+});
+
 test.run();
