@@ -4,10 +4,12 @@ import { AgentConfigInvalidError } from './errors.js';
 
 export interface AgentConfig {
   /**
-   * Status changes wait at most this long before they go out in one
-   * `dispatcher.status` message. Default 150 ms. Shorter: the manager sees a
-   * transition sooner, at the cost of more, smaller frames when many tasks
-   * move at once (a node starting 50 replicas).
+   * At most one `dispatcher.status` message per this interval (a full batch
+   * excepted). The first change after a quiet interval goes out at once;
+   * changes during the interval after a message wait for its end and go
+   * together. Default 150 ms. Shorter: the manager sees the later
+   * transitions of a burst sooner, at the cost of more, smaller frames when
+   * many tasks move at once (a node starting 50 replicas).
    */
   statusFlushIntervalMs: number;
   /**

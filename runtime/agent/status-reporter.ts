@@ -16,6 +16,11 @@
 //     Statuses are idempotent (latest observation per task), so a duplicate
 //     costs bytes, never correctness.
 //
+// Pacing: the first change after a quiet spell goes out on the next timer
+// turn (changes made in the same turn travel together), then at most one
+// message per flushIntervalMs carries whatever gathered meanwhile. A lone
+// task's start is reported at once; a burst still costs few messages.
+//
 // Only the latest status per task is kept: a task that went preparing →
 // starting → running while offline is reported once, as running. The number
 // of tasks kept is bounded (statusTasksMax); past it the oldest entry goes.
@@ -65,7 +70,10 @@ export class StatusReporter {
   private helloSent = false;
   /** Newest assignment version seen on the current session, null before the first. */
   private sessionVersion: number | null = null;
+  /** The next flush: on the next turn after a quiet spell, or when the interval after the last message ends. */
   private timer: TimerHandle | null = null;
+  /** A message went out (or failed) less than flushIntervalMs ago. */
+  private cooling = false;
   readonly counters: StatusCounters = { messagesSent: 0, updatesSent: 0, sendFailures: 0, dropped: 0 };
 
   constructor(private readonly options: StatusReporterOptions) {}
@@ -116,7 +124,7 @@ export class StatusReporter {
     this.sessionVersion = this.sessionVersion === null ? version : Math.max(this.sessionVersion, version);
   }
 
-  /** Sends what is pending now, in batches of batchMax, oldest first; stops at the first send that throws. */
+  /** Sends what is pending now, in batches of batchMax, oldest first; stops at the first send that throws (retried one interval later). */
   flush(): void {
     this.cancelTimer();
     while (this.online && this.pending.size > 0) {
@@ -126,7 +134,7 @@ export class StatusReporter {
       } catch (error) {
         this.counters.sendFailures += 1;
         this.options.log(`task status not sent, retrying in ${this.options.flushIntervalMs} ms: ${(error as Error).message}`);
-        this.schedule();
+        this.coolDown();
         return;
       }
       this.counters.messagesSent += 1;
@@ -136,6 +144,7 @@ export class StatusReporter {
         this.pending.delete(status.taskId);
         this.unacknowledged.set(status.taskId, { status, session: this.session, ackAboveVersion });
       }
+      this.coolDown();
     }
   }
 
@@ -164,16 +173,29 @@ export class StatusReporter {
     }
   }
 
+  /** A change is waiting: send it on the next turn, or when the current interval ends. */
   private schedule(): void {
-    if (this.timer !== null || !this.online) return;
+    if (this.timer !== null || this.cooling || !this.online) return;
     this.timer = this.options.timers.setTimeout(() => {
       this.timer = null;
       this.flush();
+    }, 0);
+  }
+
+  /** Starts the interval after a message; at its end, whatever gathered goes out. */
+  private coolDown(): void {
+    this.cancelTimer();
+    this.cooling = true;
+    this.timer = this.options.timers.setTimeout(() => {
+      this.timer = null;
+      this.cooling = false;
+      if (this.pending.size > 0) this.flush();
     }, this.options.flushIntervalMs);
   }
 
   private cancelTimer(): void {
     if (this.timer !== null) this.options.timers.clearTimeout(this.timer);
     this.timer = null;
+    this.cooling = false;
   }
 }

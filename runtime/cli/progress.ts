@@ -64,7 +64,8 @@ function slotLine(task: TaskView, specVersion: number, job: boolean): SlotLine |
   const active = task.state === 'running' || task.state === 'starting' || task.state === 'preparing';
   if (task.desiredState === 'shutdown') return active ? { name: taskName(task), text: `${task.state}, shutting down`, done: false } : null;
   const reason = taskReason(task);
-  const outdated = task.specVersion < specVersion ? ' (previous spec)' : '';
+  // Not `<`: a rollback returns to an older version number, and the tasks it leaves behind are the outdated ones.
+  const outdated = task.specVersion !== specVersion ? ' (previous spec)' : '';
   const done = task.specVersion === specVersion && task.state === (job ? 'complete' : 'running');
   return { name: taskName(task), text: `${task.state}${reason === '' ? '' : `: ${reason}`}${outdated}`, done };
 }
@@ -93,7 +94,7 @@ export function assessService(inspection: ServiceInspection, tasks: readonly Tas
   const updating = rolling(view.updateState) ? `, ${view.updateMessage || view.updateState}` : '';
   const summary = `${view.name}: ${running}/${view.desired} running${updating}`;
   if (view.updateState === 'paused') return { ...base, outcome: 'failed', summary, failure: view.updateMessage || 'the update is paused' };
-  const rolledBack = view.updateState === 'rolled-back' && !expect.rollback && view.specVersion > expect.specVersion;
+  const rolledBack = view.updateState === 'rolled-back' && !expect.rollback && view.specVersion !== expect.specVersion;
   if (rolledBack) {
     const why = expect.rollbackReason === '' ? '' : ` (${expect.rollbackReason})`;
     return { ...base, outcome: 'failed', summary, failure: `the update failed and was rolled back to the previous spec${why}` };

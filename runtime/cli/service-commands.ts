@@ -290,9 +290,9 @@ const ls: Command = {
   },
 };
 
-/** The image a task runs: the task view carries none, so it comes from the spec of the task's version (older: the previous spec). */
+/** The image a task runs: the task view carries none, so it comes from the spec of the task's version (another version: the previous spec). */
 function imageOfTask(inspection: ServiceInspection): (task: { specVersion: number }) => string {
-  return (task) => (task.specVersion >= inspection.specVersion ? inspection.spec.image : (inspection.previousSpec?.image ?? inspection.spec.image));
+  return (task) => (task.specVersion === inspection.specVersion ? inspection.spec.image : (inspection.previousSpec?.image ?? inspection.spec.image));
 }
 
 const ps: Command = {

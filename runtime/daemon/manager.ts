@@ -174,7 +174,11 @@ export class ManagerRuntime {
       rng: context.rng,
       tickMs: raftTickMs,
       log: context.log,
-      onLeaderChange: (leader, term) => context.log(`raft: term ${term}, leader ${leader === 0 ? 'unknown' : leader === identity.raftId ? 'this node' : `raft id ${leader}`}`),
+      onLeaderChange: (leader, term) => {
+        context.log(`raft: term ${term}, leader ${leader === 0 ? 'unknown' : leader === identity.raftId ? 'this node' : `raft id ${leader}`}`);
+        // A new leader reconciles at once rather than waiting for the next change.
+        this.leaderLoop?.wake();
+      },
     });
     const router = this.network.router;
     router.on('raft.message', (body, { peer }) => this.receiveRaft(body as RaftMessageBody, peer));
@@ -229,6 +233,7 @@ export class ManagerRuntime {
     this.leaderLoop = new LeaderLoop(this);
     this.leaderLoop.start();
     this.rootRotation = new RootRotationDriver(this);
+    this.store.onChange(() => this.leaderLoop?.wake());
     await this.startLocalAgent();
   }
 

@@ -6,12 +6,14 @@ import { applyActions, defaultOrchestratorConfig, plan, runsDifferently, schedul
 import { matchesConstraints, rebalance, schedule } from '../scheduler/index.js';
 import type { Command } from '../store/commands.js';
 import type { ClusterState, NodeRecord } from '../store/state.js';
+import { systemTimers } from '../containers/executor/timers.js';
 import type { ManagerRuntime } from './manager.js';
+import { PassSchedule } from './pass-schedule.js';
 
-/** How often the leader reconciles even when nothing changed (restart delays, update monitors). */
-export const reconcileIntervalMs = 250;
 /** Commands per Raft entry; a larger pass is split. */
 const batchCommandsMax = 500;
+/** After a failed pass (a write refused or timed out), try again this soon even if nothing changes. */
+const retryAfterFailureMs = 500;
 
 const placer = {
   place: schedule,
@@ -45,45 +47,55 @@ export function commandOf(action: Action, state: Readonly<ClusterState>, nowMs: 
   }
 }
 
+/** Passes run when the store changes, when a plan asks (Plan.wakeAtMs), and on a slow safety timer: see pass-schedule.ts. */
 export class LeaderLoop {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private running = false;
   private readonly config: OrchestratorConfig;
+  private readonly schedule: PassSchedule;
 
   constructor(private readonly manager: ManagerRuntime) {
     this.config = validateOrchestratorConfig({ ...defaultOrchestratorConfig(), rebalanceQuietMs: manager.context.config.rebalanceQuietMs });
+    this.schedule = new PassSchedule({ timers: systemTimers(), nowMs: () => manager.context.time.nowMs(), runPass: () => this.pass() });
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.pass(), reconcileIntervalMs);
+    this.schedule.start();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.schedule.stop();
   }
 
-  /** One reconcile + schedule pass; skipped when not leading or when the previous pass is still being written. */
-  async pass(): Promise<void> {
+  /** The store changed or leadership moved: reconcile soon. */
+  wake(): void {
+    this.schedule.changed();
+  }
+
+  /**
+   * One reconcile + schedule pass (the schedule never runs two at once);
+   * skipped when not leading. Returns when the plan wants the next pass
+   * (null: not before something changes).
+   */
+  async pass(): Promise<number | null> {
     const manager = this.manager;
-    if (this.running || !manager.raft.isLeader) return;
+    if (!manager.raft.isLeader) return null;
     const state = manager.state;
-    if (Object.keys(state.services).length === 0 && Object.keys(state.tasks).length === 0) return;
-    this.running = true;
+    if (Object.keys(state.services).length === 0 && Object.keys(state.tasks).length === 0) return null;
     try {
       const nowMs = Math.floor(manager.context.time.nowMs());
       const input = { services: Object.values(state.services), tasks: Object.values(state.tasks), nodes: Object.values(state.nodes), nowMs };
       const options = { config: this.config, placer, newTaskId: () => nodeCrypto().randomBytes(10).toString('hex'), allocatableMemoryBytes: allocatable };
-      const reconciled = plan(input, options).actions;
+      const planned = plan(input, options);
+      const reconciled = planned.actions;
       const after = applyActions(input, reconciled);
       const placed = schedulingActions({ ...input, services: after.services, tasks: after.tasks }, { placer, allocatableMemoryBytes: allocatable, predecessorStopWaitMs: this.config.predecessorStopWaitMs });
       const commands = [...reconciled, ...placed].map((action) => commandOf(action, state, nowMs)).filter((command): command is Command => command !== undefined);
       for (let start = 0; start < commands.length; start += batchCommandsMax) {
         await manager.write({ op: 'batch', commands: commands.slice(start, start + batchCommandsMax) });
       }
+      return planned.wakeAtMs;
     } catch (error) {
       manager.context.log(`orchestrator: pass failed: ${(error as Error).message}`);
-    } finally {
-      this.running = false;
+      return Math.floor(manager.context.time.nowMs()) + retryAfterFailureMs;
     }
   }
 }

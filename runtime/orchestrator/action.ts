@@ -55,7 +55,9 @@ export interface SetUpdateStatusAction {
 
 /**
  * Roll the service back: spec ← previousSpec, previousSpec ← null,
- * specVersion + 1, updatedAtMs ← atMs, updateStatus ← rolling-back
+ * specVersion ← previousSpecVersion (the restored spec's own number, so
+ * the tasks still running it stay; see changeSpec in the store),
+ * updatedAtMs ← atMs, updateStatus ← rolling-back
  * (message, startedAtMs = atMs). The store's service.update with
  * rollback: true; `service rollback` is this same command.
  */

@@ -4,7 +4,7 @@
 // next. A test applying a pass's actions with this and reconciling again
 // must get nothing back (idempotence).
 import { assert, unreachable } from '../common/assert.js';
-import { type ServiceRecord, type TaskRecord } from '../store/services.js';
+import { changeSpec, type ServiceRecord, type TaskRecord } from '../store/services.js';
 import { isAssignedOrLater, isTerminal, stateRank } from './task-state.js';
 import { desiredStateRank, type Action } from './action.js';
 
@@ -55,15 +55,9 @@ export function applyAction(maps: ServiceTaskMaps, action: Action): boolean {
     case 'rollbackService': {
       const service = maps.services.get(action.serviceId);
       if (service === undefined || service.previousSpec === null) return false;
-      maps.services.set(service.id, {
-        ...service,
-        spec: service.previousSpec,
-        // As the store's service.update with rollback: a rollback is not itself rolled back.
-        previousSpec: null,
-        specVersion: service.specVersion + 1,
-        updatedAtMs: action.atMs,
-        updateStatus: { state: 'rolling-back', message: action.message, startedAtMs: action.atMs },
-      });
+      // As the store's service.update with rollback (see changeSpec), with the reason as the first message.
+      const rolledBack = changeSpec(service, { spec: service.previousSpec, rollback: true, rolls: true, atMs: action.atMs });
+      maps.services.set(service.id, { ...rolledBack, updateStatus: { ...rolledBack.updateStatus, message: action.message } });
       return true;
     }
     case 'assignTask': {

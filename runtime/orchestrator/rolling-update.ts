@@ -7,7 +7,7 @@
 //   updating     --nothing outdated or in flight--> completed
 //   updating     --failures > ratio, failureAction pause--> paused
 //   updating     --failures > ratio, failureAction rollback--> rolling-back
-//                  (rollbackService: spec ← previousSpec, version + 1)
+//                  (rollbackService: spec ← previousSpec, version ← its version)
 //   rolling-back --nothing outdated or in flight--> rolled-back
 //   rolling-back --failures > ratio--> paused (a rollback is not rolled back)
 //   paused       stays paused until the control API starts a new update

@@ -2,7 +2,7 @@
 // deterministic, bounded, and a command that does not fit changes nothing.
 import type { ApplyResult } from './apply.js';
 import type { Command } from './commands.js';
-import { isTerminal, taskStateRank, type TaskRecord } from './services.js';
+import { changeSpec, isTerminal, taskStateRank, type TaskRecord } from './services.js';
 import { storeLimits, type ClusterState } from './state.js';
 
 const ok = (value?: unknown): ApplyResult => ({ ok: true, value });
@@ -41,16 +41,9 @@ export function applyServiceCommand(state: ClusterState, command: ServiceCommand
       if (!service) return refused('EDGE_SERVICE_NOT_FOUND', `no service ${command.id}`);
       if (command.spec.name !== service.spec.name) return refused('EDGE_SERVICE_RENAME', 'a service cannot be renamed: create a new one');
       // Absent `rolls` (older entries) means the tasks roll, as before the field existed.
-      const rolls = command.rolls ?? true;
-      const specVersion = rolls ? service.specVersion + 1 : service.specVersion;
-      state.services[command.id] = {
-        ...service,
-        previousSpec: command.rollback ? null : service.spec,
-        spec: command.spec,
-        specVersion,
-        updatedAtMs: command.atMs,
-        updateStatus: rolls ? { state: command.rollback ? 'rolling-back' : 'updating', message: '', startedAtMs: command.atMs } : service.updateStatus,
-      };
+      const next = changeSpec(service, { spec: command.spec, rollback: command.rollback, rolls: command.rolls ?? true, atMs: command.atMs });
+      state.services[command.id] = next;
+      const specVersion = next.specVersion;
       return ok({ specVersion });
     }
     case 'service.status': {

@@ -92,11 +92,55 @@ export interface ServiceRecord {
   spec: ServiceSpec;
   /** The spec before the last update, for `service rollback`. */
   previousSpec: ServiceSpec | null;
-  /** Bumped at each spec change; tasks carry the version they were made from. */
+  /**
+   * Names the spec the tasks run: a change that rolls the tasks takes a new
+   * number, a rollback takes back the number of the spec it restores (see
+   * changeSpec). Tasks carry the version they were made from.
+   */
   specVersion: number;
+  /** The version previousSpec had. Absent with no previous spec, and in records written before it existed. */
+  previousSpecVersion?: number;
+  /** The highest version this service ever had, so a number never names two specs. Absent in records written before it existed (then: specVersion). */
+  specVersionMax?: number;
   createdAtMs: number;
   updatedAtMs: number;
   updateStatus: { state: 'none' | 'updating' | 'paused' | 'completed' | 'rolling-back' | 'rolled-back'; message: string; startedAtMs: number };
+}
+
+export interface SpecChange {
+  spec: ServiceSpec;
+  /** Restoring previousSpec (`service rollback`, or an update's failure action). */
+  rollback: boolean;
+  /** What the tasks run changed (or a forced update): they must be replaced. */
+  rolls: boolean;
+  atMs: number;
+}
+
+/**
+ * A service after `service update`, `scale` or `rollback`: what the store's
+ * service.update applies, and what the orchestrator's rollbackService means.
+ * A change that rolls takes a version never used before; a rollback takes
+ * back the version of the spec it restores, so tasks still running that
+ * spec (the ones the update never reached) are current again and stay, as
+ * swarmkit does with PreviousSpecVersion. A rollback is not itself rolled
+ * back: it leaves no previous spec.
+ */
+export function changeSpec(service: ServiceRecord, change: SpecChange): ServiceRecord {
+  const highest = Math.max(service.specVersion, service.specVersionMax ?? 0);
+  let specVersion = service.specVersion;
+  if (change.rolls) specVersion = change.rollback && service.previousSpecVersion !== undefined ? service.previousSpecVersion : highest + 1;
+  // Rebuilt without previousSpecVersion: a snapshot is CBOR, which must not carry an undefined field.
+  const { previousSpecVersion: _replaced, ...unchanged } = service;
+  return {
+    ...unchanged,
+    spec: change.spec,
+    previousSpec: change.rollback ? null : service.spec,
+    ...(change.rollback ? {} : { previousSpecVersion: service.specVersion }),
+    specVersion,
+    specVersionMax: Math.max(highest, specVersion),
+    updatedAtMs: change.atMs,
+    updateStatus: change.rolls ? { state: change.rollback ? 'rolling-back' : 'updating', message: '', startedAtMs: change.atMs } : service.updateStatus,
+  };
 }
 
 /** States only move forward, in this order (swarmkit's task model). */

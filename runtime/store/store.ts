@@ -7,7 +7,7 @@ import { scanCbor } from '../wire/scanner.js';
 import { defaultWireLimits } from '../wire/limits.js';
 import { EdgeError } from '../common/errors.js';
 import { applyCommand, type ApplyResult } from './apply.js';
-import { decodeCommand } from './commands.js';
+import { decodeCommand, type Command } from './commands.js';
 import { emptyState, type ClusterState } from './state.js';
 
 /** What the Raft driver needs from a state machine. */
@@ -17,13 +17,21 @@ export interface StateMachine {
   restore(data: Uint8Array, index: number): void;
 }
 
+/**
+ * Called after each applied command with the command itself, so a listener
+ * can update only what it touched (a batch may hold refused commands: read
+ * the state, not the command, for what is true now). `undefined` means a
+ * snapshot replaced the whole state.
+ */
+export type ChangeListener = (state: ClusterState, command: Command | undefined) => void;
+
 const snapshotFormat = 1;
 /** Snapshots are bounded like frames, with room for thousands of nodes. */
 const snapshotBytesMax = 64 * 1024 * 1024;
 
 export class ClusterStore implements StateMachine {
   private current: ClusterState = emptyState();
-  private readonly listeners = new Set<(state: ClusterState) => void>();
+  private readonly listeners = new Set<ChangeListener>();
 
   get state(): Readonly<ClusterState> {
     return this.current;
@@ -36,7 +44,7 @@ export class ClusterStore implements StateMachine {
     // An empty entry is a new leader's no-op; anything else undecodable is refused, not fatal.
     if (!command) return entry.data.byteLength === 0 ? undefined : { ok: false, code: 'EDGE_STORE_BAD_ENTRY', message: `entry ${entry.index} is not a command` };
     const result = applyCommand(this.current, command);
-    if (result.ok) for (const listener of this.listeners) listener(this.current);
+    if (result.ok) for (const listener of this.listeners) listener(this.current, command);
     return result;
   }
 
@@ -57,10 +65,10 @@ export class ClusterStore implements StateMachine {
       throw new EdgeError('EDGE_STORE_SNAPSHOT_INVALID', `snapshot at index ${index} has format ${String(decoded?.format)}, this node reads ${snapshotFormat}: upgrade this manager`);
     }
     this.current = { ...emptyState(), ...(decoded.state as ClusterState), appliedIndex: index };
-    for (const listener of this.listeners) listener(this.current);
+    for (const listener of this.listeners) listener(this.current, undefined);
   }
 
-  onChange(listener: (state: ClusterState) => void): () => void {
+  onChange(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -1,4 +1,4 @@
-// The status reporter on its own: batching by time and by count, retry after a
+// The status reporter on its own: pacing (at once after a quiet spell, batched by time after a message) and batching by count, retry after a
 // send that throws, coalescing per task, the inferred acknowledgement by a
 // newer assignment version, re-sending on a new session, and its bound.
 import { suite } from 'uvu';
@@ -32,16 +32,26 @@ function status(taskId: string, state: TaskStatus['state'] = 'running'): TaskSta
   return { taskId, state, message: '', error: '', containerId: taskId, atMs: 0 };
 }
 
-test('changes within the flush interval go out together in one message', () => {
-  // Proves time-based batching.
+test('the first change after a quiet spell goes out on the next turn; changes within the interval after it go out together', () => {
+  // Proves the pacing: no window before a lone change, time-based batching after a message.
   const { timers, batches, reporter, ids } = setup();
   reporter.openSession();
-  reporter.record(status('a'));
+  reporter.record(status('a', 'starting'));
+  reporter.record(status('b', 'starting'));
+  timers.advance(0);
+  assert.equal(batches.map(ids), [['a:starting', 'b:starting']], 'changes of the same turn travel together, without waiting');
   timers.advance(100);
+  reporter.record(status('a'));
   reporter.record(status('b'));
-  assert.is(batches.length, 0);
-  timers.advance(50);
-  assert.equal(batches.map(ids), [['a:running', 'b:running']]);
+  assert.is(batches.length, 1);
+  timers.advance(49);
+  assert.is(batches.length, 1, 'within the interval after a message, changes wait');
+  timers.advance(1);
+  assert.equal(batches.map(ids), [['a:starting', 'b:starting'], ['a:running', 'b:running']]);
+  timers.advance(1000);
+  reporter.record(status('c'));
+  timers.advance(0);
+  assert.is(batches.length, 3, 'after a quiet interval, the next change goes at once again');
 });
 
 test('a full batch goes out at once; larger backlogs are split at batchMax', () => {
@@ -77,11 +87,13 @@ test('a send that throws keeps the batch and retries one interval later', () => 
   reporter.openSession();
   control.fail = true;
   reporter.record(status('a'));
-  timers.advance(150);
+  timers.advance(0);
   assert.is(batches.length, 0);
   assert.is(reporter.counters.sendFailures, 1);
   control.fail = false;
-  timers.advance(150);
+  timers.advance(149);
+  assert.is(batches.length, 0, 'no retry before the interval');
+  timers.advance(1);
   assert.equal(batches.map(ids), [['a:running']]);
 });
 

@@ -2,7 +2,7 @@
 // defaults, a stand-in placer (fewest tasks first, preset nodes honoured, a
 // max→min rebalance), counter ids, and a Cluster that applies reconcile's
 // actions, runs the scheduler stage and plays the agents' part on request.
-import { defaultServiceSpec, isTerminal, taskStateRank, type ServiceRecord, type ServiceSpec, type TaskRecord, type TaskState } from '../../runtime/store/services.js';
+import { changeSpec, defaultServiceSpec, isTerminal, taskStateRank, type ServiceRecord, type ServiceSpec, type TaskRecord, type TaskState } from '../../runtime/store/services.js';
 import type { NodeRecord } from '../../runtime/store/state.js';
 import {
   applyActions, defaultOrchestratorConfig, plan, schedulingActions,
@@ -244,13 +244,7 @@ export class Cluster {
   /** `service update` as the control API should do it: a new version and a fresh update status. */
   updateSpec(id: string, patch: Partial<ServiceSpec>): void {
     const service = this.service(id);
-    this.setService(id, {
-      previousSpec: service.spec,
-      spec: { ...service.spec, ...patch },
-      specVersion: service.specVersion + 1,
-      updatedAtMs: this.nowMs,
-      updateStatus: { state: 'updating', message: '', startedAtMs: this.nowMs },
-    });
+    this.setService(id, changeSpec(service, { spec: { ...service.spec, ...patch }, rollback: false, rolls: true, atMs: this.nowMs }));
   }
 
   /** `service scale`: no new version, so no task restarts. */

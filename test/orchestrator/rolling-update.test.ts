@@ -110,22 +110,46 @@ test('failures beyond maxFailureRatio pause the update, which then starts no mor
   assert.equal(world.running('web').filter((task) => task.specVersion === 1).length, 3, 'the three untouched replicas still run the old version');
 });
 
-test('failureAction rollback switches back to the previous spec and rolls with the rollback config', () => {
-  // Proves automatic rollback: rollbackService, status rolling-back, rollback parallelism, then rolled-back.
-  // While rolling back, the rollback config of the spec being restored applies (as in Swarm).
+test('failureAction rollback switches back to the previous spec and replaces only what the update reached', () => {
+  // Proves automatic rollback: rollbackService, status rolling-back, then rolled-back; the version goes back
+  // to the restored spec's, so the three replicas the update never reached keep running untouched.
   const world = web(4, { rollback: updateConfig({ parallelism: 0 }) });
   const goodImage = world.service('web').spec.image;
+  const untouched = new Set(world.running('web').map((task) => task.id));
   world.updateSpec('web', { image: 'registry.local/web:bad', update: updateConfig({ failureAction: 'rollback' }) });
   const [fresh] = created(step(world));
   world.report(fresh!.id, 'failed', { error: 'exit status 1' });
   const actions = step(world);
   assert.equal(actions[0]?.kind, 'rollbackService');
   const service = world.service('web');
-  assert.equal([service.spec.image, service.specVersion, service.updateStatus.state], [goodImage, 3, 'rolling-back']);
-  assert.equal(created(actions).length, 4, 'rollback parallelism 0: every slot at once');
+  assert.equal([service.spec.image, service.specVersion, service.updateStatus.state], [goodImage, 1, 'rolling-back']);
+  assert.equal(created(actions).length, 1, 'only the slot the update replaced gets a new task');
   step(world);
   assert.equal([world.service('web').updateStatus.state, world.service('web').updateStatus.message], ['rolled-back', 'rollback completed']);
-  assert.equal(versions(world), [3, 3, 3, 3]);
+  assert.equal(versions(world), [1, 1, 1, 1]);
+  assert.is(world.running('web').filter((task) => untouched.has(task.id)).length, 3, 'the three replicas the update never reached were not replaced');
+});
+
+test('`service rollback` mid-update leaves the tasks the update never reached alone; a later update takes a new version', () => {
+  // Proves the rollback fix: tasks whose spec version is the restored spec's are current again, not outdated.
+  const world = web(4);
+  const before = new Map(world.running('web').map((task) => [task.id, task.specVersion]));
+  world.updateSpec('web', { image: 'registry.local/web:2', update: updateConfig({ parallelism: 1, monitorMs: 60_000 }) });
+  step(world);
+  step(world);
+  const updated = world.running('web').filter((task) => task.specVersion === 2);
+  assert.is(updated.length, 1, 'the update reached one slot and waits on its monitor period');
+  world.apply([{ kind: 'rollbackService', serviceId: 'web', message: 'requested by the operator', atMs: world.nowMs }]);
+  const first = step(world);
+  assert.equal(shutDownIds(first), [updated[0]!.id], 'only the updated task is stopped');
+  assert.is(created(first).length, 1);
+  for (let i = 0; i < 4; i++) step(world);
+  assert.equal([world.service('web').specVersion, world.service('web').updateStatus.state], [1, 'rolled-back']);
+  const kept = world.running('web').filter((task) => before.has(task.id));
+  assert.is(kept.length, 3, 'three of the original tasks still run');
+  assert.equal(versions(world), [1, 1, 1, 1]);
+  world.updateSpec('web', { image: 'registry.local/web:3' });
+  assert.is(world.service('web').specVersion, 3, 'version 2 named the rolled-back spec; the next spec gets 3');
 });
 
 test('`service rollback` is the same path: the rollback command, then the rollback config', () => {

@@ -7,7 +7,7 @@
 // a shutdown (a stale task revived, as after a partition heals). After every
 // step the invariants in invariants.ts are checked. Same seed, same run.
 import { SeededRng } from '../../runtime/common/rng.js';
-import { isTerminal, taskStateRank, type ServiceMode, type ServiceRecord, type ServiceSpec, type TaskRecord } from '../../runtime/store/services.js';
+import { changeSpec, isTerminal, taskStateRank, type ServiceMode, type ServiceRecord, type ServiceSpec, type TaskRecord } from '../../runtime/store/services.js';
 import type { NodeRecord } from '../../runtime/store/state.js';
 import {
   applyActions, plan, schedulingActions, simulationOrchestratorConfig, type Action, type ReconcileOptions,
@@ -338,15 +338,8 @@ export class OrchestratorSim {
     const fresh = this.randomSpec(service.spec.name, service.spec.mode);
     const bad = !good && this.rng.int(4) === 0;
     const spec: ServiceSpec = { ...service.spec, ...fresh, replicas: service.spec.replicas, image: `${fresh.image}${bad ? '-bad' : ''}` };
-    this.log(`service ${service.id} updated to v${service.specVersion + 1} ${spec.image} (update ${JSON.stringify(spec.update)})`);
-    this.replaceService({
-      ...service,
-      previousSpec: service.spec,
-      spec,
-      specVersion: service.specVersion + 1,
-      updatedAtMs: this.nowMs,
-      updateStatus: { state: 'updating', message: '', startedAtMs: this.nowMs },
-    });
+    this.log(`service ${service.id} updated to v${Math.max(service.specVersion, service.specVersionMax ?? 0) + 1} ${spec.image} (update ${JSON.stringify(spec.update)})`);
+    this.replaceService(changeSpec(service, { spec, rollback: false, rolls: true, atMs: this.nowMs }));
   }
 
   private scaleService(): void {
