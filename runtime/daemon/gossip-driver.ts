@@ -54,6 +54,8 @@ export class GossipDriver {
       role: options.identity.role,
     });
     options.network.router.on('gossip.message', (body, { peer }) => this.receive(body, peer.nodeId));
+    // A killed node's connections end at once: probe it now instead of in its turn (a hint; the probe decides).
+    options.network.onLinkLost((nodeId) => this.node.probeSoon(nodeId));
     if (options.datagramsOn) {
       const self = options.identity.nodeId;
       this.datagrams = new ProbeDatagrams({

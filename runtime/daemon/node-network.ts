@@ -5,6 +5,7 @@ import { TrustBundle } from '../pki/trust-bundle.js';
 import { verifyPeerChain } from '../pki/peer-verifier.js';
 import type { NodeCredentials } from '../pki/credentials-store.js';
 import { DenyList, type PeerIdentity } from '../transport/authorization.js';
+import { closeCodes } from '../transport/frames.js';
 import { Router, type Link, type LinkOptions } from '../transport/link.js';
 import { dialLink } from '../transport/tls-client.js';
 import type { TlsMaterial } from '../transport/tls-options.js';
@@ -36,6 +37,7 @@ export class NodeNetwork {
   private trust: TrustBundle;
   /** Every link this node dialed that is still open (peer links and sessions alike). */
   private readonly dialed = new Set<Link>();
+  private readonly lostListeners: Array<(nodeId: string) => void> = [];
   private readonly clusterId: string;
 
   constructor(private readonly context: NodeContext, credentials: NodeCredentials, options: { acceptJoiners: boolean; clusterId: string }) {
@@ -52,6 +54,7 @@ export class NodeNetwork {
       router: this.router,
       denyList: this.denyList,
       acceptJoiners: options.acceptJoiners,
+      onLink: (link) => this.watch(link),
       // The dialing side pings; see LinkOptions.sendsHeartbeats.
       linkOptions: { ...nodeLinkOptions, sendsHeartbeats: false },
       onRefused: (reason, remote) => context.log(`refused a connection from ${remote}: ${reason}`),
@@ -71,6 +74,22 @@ export class NodeNetwork {
     // Using the node's own link rather than dialing a second one keeps one connection per pair, and half the heartbeats.
     if (nodeId !== undefined) for (const link of this.server.links) if (link.isOpen && link.peer.nodeId === nodeId) return link;
     return this.peers.open(address);
+  }
+
+  /**
+   * Told when a link to a node ends without a goodbye or goes silent: its
+   * process died, or its host reset the connection. A hint for gossip to
+   * probe it now, not a verdict (a restarting node does the same).
+   */
+  onLinkLost(listener: (nodeId: string) => void): void {
+    this.lostListeners.push(listener);
+  }
+
+  private watch(link: Link): void {
+    link.onClose(() => {
+      const code = link.closeCode;
+      if (code === closeCodes.abnormal || code === closeCodes.heartbeatLost) for (const listener of this.lostListeners) listener(link.peer.nodeId);
+    });
   }
 
   /** Gossip declared `nodeId` dead or gone: close every link to it, so whatever used them (a worker's session) moves on now. */
@@ -123,6 +142,7 @@ export class NodeNetwork {
     }).then((link) => {
       this.dialed.add(link);
       link.onClose(() => this.dialed.delete(link));
+      this.watch(link);
       return link;
     });
   }

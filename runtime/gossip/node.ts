@@ -192,6 +192,11 @@ export class GossipNode {
     this.sendCorrections();
   }
 
+  /** A transport's hint that `member` may be gone: probe it now rather than in its turn (see Prober.probeSoon). */
+  probeSoon(member: MemberId): void {
+    if (member !== this.id && !this.membership.isLeaving) this.prober.probeSoon(member, this.nowTick);
+  }
+
   /**
    * Handles one received message. `replyAddress` is where the transport says
    * it came from; replies go there (else to the sender's known address).

@@ -53,6 +53,8 @@ export class Prober {
   private nextStartTick: number;
   /** Members we accused whose suspicion is still open, probed before the round-robin order. */
   private readonly recheck: MemberId[] = [];
+  /** Members the transport hinted at (probeSoon), probed once before anything else. */
+  private readonly soon: MemberId[] = [];
 
   constructor(
     private readonly config: GossipConfig,
@@ -77,6 +79,20 @@ export class Prober {
       if (nowTick >= round.endTick) this.fail(round);
     }
     if (this.round === null && nowTick >= this.nextStartTick) this.start(nowTick);
+  }
+
+  /**
+   * The transport saw a sign that `member` may be gone (its connection was
+   * closed under it). Only a hint: the member is probed at the next tick if
+   * no probe is in flight (else right after it), and judged by that probe as
+   * by any other. The next regular probe starts one interval after this one.
+   */
+  probeSoon(member: MemberId, nowTick: number): void {
+    const entry = this.table.get(member);
+    if (entry === undefined || !isLive(entry.status) || this.round?.target === member || this.soon.includes(member)) return;
+    if (this.soon.length >= recheckMax) return;
+    this.soon.push(member);
+    if (this.round === null) this.nextStartTick = Math.min(this.nextStartTick, nowTick + 1);
   }
 
   /** An ack for `seq`, direct or forwarded by a relay; true if it answered our probe. */
@@ -131,6 +147,11 @@ export class Prober {
   }
 
   private nextTarget(): MemberId | undefined {
+    while (this.soon.length > 0) {
+      const id = this.soon.shift()!;
+      const member = this.table.get(id);
+      if (member !== undefined && isLive(member.status)) return id;
+    }
     while (this.recheck.length > 0) {
       const id = this.recheck.shift()!;
       if (this.table.get(id)?.status === 'suspect') {

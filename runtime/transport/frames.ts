@@ -57,6 +57,8 @@ export const closeCodes = {
   normal: 1000,
   goingAway: 1001,
   protocolError: 1002,
+  /** No close frame: the connection just ended (the peer process died, or its host reset the connection). */
+  abnormal: 1006,
   policyViolation: 1008,
   tooBig: 1009,
   heartbeatLost: 4001,

@@ -109,6 +109,7 @@ export class Link {
   private queuedBytes = 0;
   private lastHeardMs = Date.now();
   private heartbeatSeq = 0;
+  private closedCode: number | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private closedWith: LinkError | undefined;
   /** Round-trip time of the last heartbeat, ms; NaN until one came back. */
@@ -355,8 +356,14 @@ export class Link {
     this.tryWrite({ t: 'ping', seq: this.heartbeatSeq++ >>> 0, sentAtMs: Date.now() });
   }
 
+  /** Why the link closed (a WebSocket close code, see closeCodes); undefined while open. */
+  get closeCode(): number | undefined {
+    return this.closedCode;
+  }
+
   private closed(code: number, reason: string): void {
     if (this.closedWith) return;
+    this.closedCode = code;
     const error = code === closeCodes.removed ? linkErrors.denied(this.name) : linkErrors.closed(this.name, `${code} ${reason}`);
     this.closedWith = error;
     clearInterval(this.heartbeatTimer);

@@ -3,7 +3,7 @@
 // a unix socket that only edgectl on the same board uses, so an idle agent
 // does not load the WebSocket stack before it joins a cluster.
 import type { Socket } from 'node:net';
-import type { FrameSocket } from './frames.js';
+import { closeCodes, type FrameSocket } from './frames.js';
 
 const headerBytes = 4;
 
@@ -33,8 +33,8 @@ export function streamFrameSocket(socket: Socket, frameBytesMax: number): FrameS
       if (closed) return;
     }
   });
-  socket.on('close', () => close(1006, 'connection closed'));
-  socket.on('error', () => close(1006, 'connection failed'));
+  socket.on('close', () => close(closeCodes.abnormal, 'connection closed'));
+  socket.on('error', () => close(closeCodes.abnormal, 'connection failed'));
   return {
     send(bytes, done) {
       if (closed) {

@@ -40,6 +40,28 @@ test('a ping is answered by an ack with the same seq, and the prober moves on wi
   assert.is(cluster.node('a').health, 0);
 });
 
+test('a transport hint (probeSoon) gets its member probed at the next tick, once, and is judged by that probe alone', () => {
+  // Proves the link-lost hint: the member is pinged before its round-robin turn, and a hint is not a suspicion.
+  const cluster = new Cluster();
+  for (const id of ['a', 'b', 'c', 'd', 'e']) cluster.add(id);
+  cluster.introduceAll();
+  const first = tickUntil(cluster, 'a', (sent) => sent.message.type === 'ping');
+  for (const reply of cluster.deliver(first)) cluster.deliver(reply);
+  const hinted = ['b', 'c', 'd', 'e'].find((id) => id !== first.to)!;
+  cluster.node('a').probeSoon(hinted);
+  cluster.node('a').probeSoon(hinted);
+  cluster.node('a').probeSoon('a');
+  cluster.node('a').probeSoon('nobody');
+  const next = cluster.tick('a').filter((sent) => sent.message.type === 'ping');
+  assert.is(next.length, 1, 'one ping at the very next tick, well before the next interval');
+  assert.is(next[0]!.to, hinted);
+  for (const reply of cluster.deliver(next[0]!)) cluster.deliver(reply);
+  // Answered: nothing was suspected, and the regular rhythm resumes an interval later.
+  const following = cluster.tick('a', config.probeIntervalTicks - 1).filter((sent) => sent.message.type === 'ping');
+  assert.is(following.length, 0);
+  assert.equal(cluster.eventsAbout('a', hinted), []);
+});
+
 test('a lost direct path is bridged by a relay: ping-req, relayed ping, forwarded ack, no suspicion', () => {
   // Proves indirect probing: a bad link between two members does not make either suspect the other.
   const cluster = threeNodes();
