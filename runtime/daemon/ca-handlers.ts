@@ -5,6 +5,7 @@
 // tokens (the store holds only their hashes), and proposes the rotation
 // through the leader. From there the store drives it (runtime/store/ca-rotation.ts):
 // nodes renew onto the new root, report, and the leader finishes it.
+import { EdgeError } from '../common/errors.js';
 import { CertificateAuthority, rootGeneration } from '../pki/certificate-authority.js';
 import { JoinTokenRegistry } from '../pki/join-token-registry.js';
 import { toCertificate } from '../pki/pem.js';
@@ -38,6 +39,10 @@ export function registerCaHandlers(router: Router, daemon: Daemon): void {
   router.handle('swarm.caRotate', async () => {
     const manager = requireManager(daemon);
     const state = await manager.read(false);
+    // Refused here too, not only by the store: the next tokens saved below would overwrite the running rotation's.
+    if (state.caRotation) {
+      throw new EdgeError('EDGE_STORE_CA_ROTATION_RUNNING', `a root CA rotation to sha256:${state.caRotation.nextDigestHex.slice(0, 12)}… is already running: wait for it (edgectl swarm ca) before starting another`);
+    }
     const time = daemon.context.time;
     const current = await CertificateAuthority.fromPem(state.ca, time);
     const rotation = await beginRootRotation(current, TrustBundle.of([current.certificate]), time);

@@ -45,6 +45,12 @@ export const datagramHeadersBytes = 14 + 20 + 8;
 const keyBytes = 32;
 /** "Unknown key" answers per second; a flood of junk must not turn into a flood of replies. */
 const unknownKeyRepliesPerSecondMax = 20;
+/**
+ * Pings sent to a peer as datagrams in a row with no ack: UDP is
+ * not getting through (a firewall that lets only 4270/tcp pass, a node that
+ * cannot bind), or the peer is gone. Either way the link is the better path.
+ */
+export const unansweredPingsMax = 2;
 
 const kindCodes = { ping: 0, ack: 1 } as const;
 const updateLimits = wireLimits({ frameBytesMax: datagramBytesMax });
@@ -181,14 +187,9 @@ export class DatagramKeys {
     else this.sending.delete(peer);
   }
 
-  /** The peer no longer knows our key (it restarted): back to the link until a new one is confirmed. Returns the peer, if the key was ours. */
-  forgetSendKey(keyId: number): string | undefined {
-    for (const [peer, entry] of this.sending) {
-      if (entry.keyId === keyId) {
-        this.sending.delete(peer);
-        return peer;
-      }
-    }
+  /** The peer a send key of ours belongs to. */
+  peerOfSendKey(keyId: number): string | undefined {
+    for (const [peer, entry] of this.sending) if (entry.keyId === keyId) return peer;
     return undefined;
   }
 
@@ -222,6 +223,8 @@ export interface ProbeDatagramsOptions {
   host: string;
   port: number;
   log: (line: string) => void;
+  /** Pings to `peer` went unanswered by datagram; the caller should not offer it a key again soon. */
+  onUnreachable?: (peer: string) => void;
   /** A verified probe from `peer` (source and target filled in by the caller). */
   onProbe: (peer: string, message: Omit<PingMessage, 'source' | 'target'> | Omit<AckMessage, 'source'>) => void;
 }
@@ -232,6 +235,9 @@ export class ProbeDatagrams {
   /** Counts for `edgectl node inspect`-style diagnostics and tests. */
   readonly counts = { sent: 0, received: 0, dropped: 0, fellBackToLink: 0 };
   private socket: Socket | undefined;
+  private closed = false;
+  /** Per peer: where its datagrams go (an "unknown key" answer must come from there) and datagram pings not acked since. */
+  private readonly peers = new Map<string, { address: string; unansweredPings: number }>();
   private repliesThisSecond = 0;
   private replySecond = 0;
 
@@ -253,17 +259,39 @@ export class ProbeDatagrams {
       this.options.log(`gossip: no UDP socket on ${this.options.host}:${this.options.port} (${(error as Error).message}); probes go over the links`);
       return false;
     }
+    if (this.closed) {
+      // Stopped while binding: do not keep the port.
+      socket.close();
+      return false;
+    }
     socket.on('error', (error) => this.options.log(`gossip: UDP socket: ${error.message}`));
     socket.on('message', (datagram, remote) => this.receive(datagram, remote.address, remote.port));
     this.socket = socket;
     return true;
   }
 
-  /** Sends `message` to `peer` at `address` ("host:port") as a datagram; false when it must go over the link instead. */
+  /** Whether the socket is bound (a node that could not bind must not take keys: it would never hear their datagrams). */
+  get isOpen(): boolean {
+    return this.socket !== undefined;
+  }
+
+  /**
+   * Sends `message` to `peer` at `address` ("host:port") as a datagram; false
+   * when it must go over the link instead. Returns `unreachable` (and stops
+   * using the key) when pings to the peer keep going unanswered by datagram.
+   */
   trySend(peer: string, address: string, message: GossipMessage): boolean {
     if (!this.socket || !carriedByDatagram(message)) return false;
     const key = this.keys.sendKey(peer);
     if (!key) return false;
+    let state = this.peers.get(peer);
+    if (!state || state.address !== address) this.peers.set(peer, (state = { address, unansweredPings: 0 }));
+    if (message.type === 'ping' && ++state.unansweredPings > unansweredPingsMax) {
+      this.options.log(`gossip: ${unansweredPingsMax} pings to ${peer} at ${address} over UDP got no ack; probing it over the link (is ${address} open to UDP?)`);
+      this.forgetPeer(peer);
+      this.options.onUnreachable?.(peer);
+      return false;
+    }
     const datagram = encodeProbeDatagram(message, key.keyId, key.key);
     const target = hostPort(address);
     if (!datagram || !target) {
@@ -275,7 +303,20 @@ export class ProbeDatagrams {
     return true;
   }
 
+  /** An ack from `peer`, by datagram or over a link: our datagram pings reach it. */
+  ackedBy(peer: string): void {
+    const state = this.peers.get(peer);
+    if (state) state.unansweredPings = 0;
+  }
+
+  /** Nothing more to or from `peer` by datagram until a new key is set up over a link. */
+  forgetPeer(peer: string): void {
+    this.keys.forgetPeer(peer);
+    this.peers.delete(peer);
+  }
+
   close(): void {
+    this.closed = true;
     this.socket?.close();
     this.socket = undefined;
   }
@@ -287,8 +328,15 @@ export class ProbeDatagrams {
       return;
     }
     if (reading.kind === 'unknownKeyReply') {
-      const peer = this.keys.forgetSendKey(reading.keyId);
-      if (peer) this.options.log(`gossip: ${peer} no longer knows this node's datagram key (restarted?); probing it over the link`);
+      // Unauthenticated, so taken only from the address this node sends that peer's datagrams to.
+      const peer = this.keys.peerOfSendKey(reading.keyId);
+      const state = peer === undefined ? undefined : this.peers.get(peer);
+      if (peer === undefined || !state || !sameEndpoint(state.address, host, port)) {
+        this.counts.dropped++;
+        return;
+      }
+      this.forgetPeer(peer);
+      this.options.log(`gossip: ${peer} no longer knows this node's datagram key (restarted?); probing it over the link`);
       return;
     }
     if (reading.kind === 'keyNotKnown') {
@@ -310,6 +358,11 @@ export class ProbeDatagrams {
     if (++this.repliesThisSecond > unknownKeyRepliesPerSecondMax) return;
     this.socket?.send(unknownKeyReply(keyId), port, host);
   }
+}
+
+function sameEndpoint(address: string, host: string, port: number): boolean {
+  const endpoint = hostPort(address);
+  return endpoint !== undefined && endpoint.port === port && endpoint.host === host;
 }
 
 function hostPort(address: string): { host: string; port: number } | undefined {

@@ -14,6 +14,8 @@ import type { NodeNetwork } from './node-network.js';
 const joinDialWaitMs = 3000;
 /** After a peer turned down our datagram key (or the call failed), probes to it stay on the link this long before we offer again. */
 const keyOfferRetryMs = 30_000;
+/** After datagrams to a peer went unanswered (UDP blocked?), this long on the link before trying UDP again. */
+const unreachableRetryMs = 5 * 60_000;
 
 export interface GossipDriverOptions {
   context: NodeContext;
@@ -54,17 +56,28 @@ export class GossipDriver {
       role: options.identity.role,
     });
     options.network.router.on('gossip.message', (body, { peer }) => this.receive(body, peer.nodeId));
+    // A removed node's keys go with it: the links that vouched for them are refused from now on.
+    options.network.denyList.onChange((denied) => {
+      if (denied.nodeId !== undefined) this.forgetPeer(denied.nodeId);
+    });
     // A killed node's connections end at once: probe it now instead of in its turn (a hint; the probe decides).
-    options.network.onLinkLost((nodeId) => this.node.probeSoon(nodeId));
+    // Its datagram keys go too: a restarted process has new ones, and a key is only as good as the link it came over.
+    options.network.onLinkLost((nodeId) => {
+      this.forgetPeer(nodeId);
+      this.node.probeSoon(nodeId);
+    });
     if (options.datagramsOn) {
       const self = options.identity.nodeId;
       this.datagrams = new ProbeDatagrams({
         ...options.datagramsOn,
         log: options.context.log,
+        onUnreachable: (peer) => this.keyOfferRetryAtMs.set(peer, Date.now() + unreachableRetryMs),
         onProbe: (peer, message) => this.receive(message.type === 'ping' ? { ...message, source: peer, target: self } : { ...message, source: peer }, peer),
       });
       const keys = this.datagrams.keys;
-      options.network.router.handle('gossip.datagramKey', (body, { peer }) => ({ accepted: keys.accept(peer.nodeId, body as DatagramKeyOffer) }));
+      const datagrams = this.datagrams;
+      // Without a bound socket the peer's datagrams would never be heard: it must keep using the link.
+      options.network.router.handle('gossip.datagramKey', (body, { peer }) => ({ accepted: datagrams.isOpen && keys.accept(peer.nodeId, body as DatagramKeyOffer) }));
     }
   }
 
@@ -99,6 +112,12 @@ export class GossipDriver {
     this.datagrams?.close();
   }
 
+  /** A node that is gone or removed: no datagram to or from it until a new key is set up over a link. */
+  forgetPeer(nodeId: string): void {
+    this.datagrams?.forgetPeer(nodeId);
+    this.keyOfferRetryAtMs.delete(nodeId);
+  }
+
   /** A message from `peer`, authenticated by its link or by its datagram key. */
   private receive(body: unknown, peer: string): void {
     const problem = checkMessage(body, this.config);
@@ -111,6 +130,7 @@ export class GossipDriver {
       this.options.context.log(`gossip: dropped a message from ${peer} claiming to come from ${message.source}`);
       return;
     }
+    if (message.type === 'ack') this.datagrams?.ackedBy(peer);
     const refused = this.node.step(message, this.options.addressOf?.(peer));
     if (refused) this.options.context.log(`gossip: refused a message from ${peer}: ${refused.message}`);
     this.flush();
@@ -121,7 +141,10 @@ export class GossipDriver {
       const ready = this.node.ready();
       for (const outbound of ready.messages) this.send(outbound.to ?? undefined, outbound.address, outbound.message);
       for (const event of ready.events) {
-        if (event.kind === 'dead' || event.kind === 'left') this.options.network.closeLinksTo(event.member, event.address, `gossip: ${event.member} is ${event.kind}`);
+        if (event.kind === 'dead' || event.kind === 'left') {
+          this.options.network.closeLinksTo(event.member, event.address, `gossip: ${event.member} is ${event.kind}`);
+          this.forgetPeer(event.member);
+        }
         this.options.onEvent?.(event);
       }
       this.node.advance();

@@ -493,7 +493,8 @@ export class ManagerRuntime {
     }
     const shared = this.sessionShared();
     const role = node?.role ?? 'worker';
-    if (!this.sessions.has(peer.nodeId)) link.onClose(() => this.sessions.get(peer.nodeId)?.link === link && this.sessions.delete(peer.nodeId));
+    // A node that redialed while its old link lingers gets a close listener for the new link too.
+    if (this.sessions.get(peer.nodeId)?.link !== link) link.onClose(() => this.sessions.get(peer.nodeId)?.link === link && this.sessions.delete(peer.nodeId));
     this.sessions.set(peer.nodeId, { link, answered: `${role} ${shared.key}` });
     // The directive carries certificates (~2 KB): only to a node that does not hold it yet.
     const { ca, ...answer } = shared.answer;

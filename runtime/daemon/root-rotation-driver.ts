@@ -6,7 +6,7 @@
 import { rotationProgress, type RotationProgress } from '../store/ca-rotation.js';
 import type { ManagerRuntime } from './manager.js';
 
-/** How often the leader looks; reports arrive with session refreshes (every 3 s), so this adds little delay. */
+/** How often the leader looks; nodes report right after they renew (a session refresh), so this adds little delay. */
 export const rotationCheckIntervalMs = 500;
 /** Hostnames named in the log line about a rotation that waits. */
 const pendingLoggedMax = 5;

@@ -22,7 +22,7 @@ export interface LinkOptions {
   inflightRequestsMax: number;
   /** Requests from the peer being handled at once; more are refused as retryable. Default 256. */
   handlingRequestsMax: number;
-  /** A ping every this many ms, skipped when something arrived from the peer within the last half interval (a busy link needs none). Default 2000. */
+  /** A ping every this many ms, skipped while frames went both ways within the last half interval (a busy link needs none). Default 2000. */
   heartbeatIntervalMs: number;
   /**
    * Whether this side sends pings. One side pinging is enough (the pongs keep
@@ -108,6 +108,7 @@ export class Link {
   private nextRequestId = 1;
   private queuedBytes = 0;
   private lastHeardMs = Date.now();
+  private lastSentMs = 0;
   private heartbeatSeq = 0;
   private closedCode: number | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
@@ -225,6 +226,7 @@ export class Link {
       throw linkErrors.backpressure(this.name, queued, this.options.sendQueueBytesMax);
     }
     this.queuedBytes += bytes.byteLength;
+    this.lastSentMs = Date.now();
     this.socket.send(bytes, () => {
       this.queuedBytes -= bytes.byteLength;
     });
@@ -351,8 +353,11 @@ export class Link {
       this.close(`nothing heard for ${this.options.heartbeatTimeoutMs} ms`, closeCodes.heartbeatLost);
       return;
     }
-    // Half an interval: the pong to our last ping arrived about one interval ago and must not silence this one.
-    if (!this.options.sendsHeartbeats || Date.now() - this.lastHeardMs < this.options.heartbeatIntervalMs / 2) return;
+    // Skipped only while traffic flows both ways: the peer must hear from us (it may not ping) and we from it. Half an
+    // interval, because our last ping and its pong are about one interval old and must not silence this one.
+    const recentMs = this.options.heartbeatIntervalMs / 2;
+    const nowMs = Date.now();
+    if (!this.options.sendsHeartbeats || (nowMs - this.lastHeardMs < recentMs && nowMs - this.lastSentMs < recentMs)) return;
     this.tryWrite({ t: 'ping', seq: this.heartbeatSeq++ >>> 0, sentAtMs: Date.now() });
   }
 

@@ -74,7 +74,8 @@ test('keys: offered once, used once confirmed, refused ids replaced, collisions 
   assert.is(keys.sendKey('b'), undefined, 'not used before the peer confirms');
   keys.offerSettled('b', offer.keyId, true);
   assert.equal(keys.sendKey('b'), { keyId: offer.keyId, key: offer.key, confirmed: true, offering: false });
-  assert.is(keys.forgetSendKey(offer.keyId), 'b');
+  assert.is(keys.peerOfSendKey(offer.keyId), 'b');
+  keys.forgetPeer('b');
   assert.is(keys.sendKey('b'), undefined);
 
   const receiving = new DatagramKeys();
@@ -139,6 +140,65 @@ test('two nodes probe over UDP once the key is set up, and a restarted peer send
     a.close();
     b.close();
   }
+});
+
+test('an unknown-key answer counts only from the address the peer is probed at', async () => {
+  const { a, b } = await openPair();
+  b.close();
+  const stranger = createSocket('udp4');
+  await new Promise<void>((resolve) => stranger.bind(0, '127.0.0.1', resolve));
+  try {
+    const offer = a.keys.offerFor('b')!;
+    a.keys.offerSettled('b', offer.keyId, true);
+    // b's address is the stranger's socket: answers from anywhere else are forgeries.
+    const strangerPort = (stranger.address() as { port: number }).port;
+    assert.ok(a.trySend('b', `127.0.0.1:${strangerPort}`, ping));
+    const forger = createSocket('udp4');
+    await new Promise<void>((resolve) => forger.bind(0, '127.0.0.1', resolve));
+    forger.send(unknownKeyReply(offer.keyId), portOf(a), '127.0.0.1');
+    await waitFor(() => a.counts.dropped === 1);
+    assert.ok(a.keys.sendKey('b'), 'a forged answer from another port changed nothing');
+    forger.close();
+    stranger.send(unknownKeyReply(offer.keyId), portOf(a), '127.0.0.1');
+    await waitFor(() => a.keys.sendKey('b') === undefined);
+  } finally {
+    stranger.close();
+    a.close();
+  }
+});
+
+test('pings that keep going unanswered over UDP move the peer back to the link, and say so', async () => {
+  const unreachable: string[] = [];
+  const logs: string[] = [];
+  const a = new ProbeDatagrams({ host: '127.0.0.1', port: 0, log: (line) => logs.push(line), onUnreachable: (peer) => unreachable.push(peer), onProbe: () => {} });
+  assert.ok(await a.open());
+  // Nobody listens at the peer's port: the datagrams vanish, as behind a firewall that passes only TCP.
+  const silent = createSocket('udp4');
+  await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+  const address = `127.0.0.1:${(silent.address() as { port: number }).port}`;
+  try {
+    const offer = a.keys.offerFor('b')!;
+    a.keys.offerSettled('b', offer.keyId, true);
+    assert.ok(a.trySend('b', address, ping));
+    a.ackedBy('b');
+    assert.ok(a.trySend('b', address, ping), 'an ack (even one over the link) resets the count');
+    assert.ok(a.trySend('b', address, ping));
+    assert.not.ok(a.trySend('b', address, ping), 'the third ping in a row without an ack goes over the link');
+    assert.equal(unreachable, ['b']);
+    assert.match(logs.join('\n'), /got no ack; probing it over the link/);
+    assert.is(a.keys.sendKey('b'), undefined);
+  } finally {
+    silent.close();
+    a.close();
+  }
+});
+
+test('closed while binding: the port is let go', async () => {
+  const a = new ProbeDatagrams({ host: '127.0.0.1', port: 0, log: () => {}, onProbe: () => {} });
+  const opening = a.open();
+  a.close();
+  assert.not.ok(await opening);
+  assert.not.ok(a.isOpen);
 });
 
 test('a forged datagram from a stranger is dropped and answered at most at the rate limit', async () => {

@@ -45,15 +45,31 @@ test('an idle link costs one ping and one pong per interval, not two of each', a
   left.link.close();
 });
 
-test('the pinging side sends no heartbeat while it keeps hearing traffic', async () => {
+test('the pinging side sends no heartbeat while traffic flows both ways', async () => {
   const { left, right, sent } = countedPair({ heartbeatIntervalMs: 50, heartbeatTimeoutMs: 1000 });
   let n = 0;
-  const timer = setInterval(() => right.link.notify('test.note', { n: n++, pad: new Uint8Array(0) }), 10);
+  const timer = setInterval(() => {
+    right.link.notify('test.note', { n, pad: new Uint8Array(0) });
+    left.link.notify('test.note', { n: n++, pad: new Uint8Array(0) });
+  }, 10);
   await sleep(600);
   clearInterval(timer);
   assert.ok(n > 30);
-  assert.is(sent.left, 0, `left heard a note every 10 ms yet sent ${sent.left} pings`);
+  assert.is(sent.left, n, `left sent ${sent.left - n} pings on top of ${n} notes while hearing a note every 10 ms`);
   assert.ok(left.link.isOpen);
+  left.link.close();
+});
+
+test('traffic in one direction only does not silence the pinger: the side that does not ping must keep hearing it', async () => {
+  // The right side (which never pings) talks a lot; the left only listens. Were the left to skip its pings because it
+  // hears plenty, the right would hear nothing and drop a healthy link after its timeout.
+  const { left, right, sent } = countedPair({ heartbeatIntervalMs: 50, heartbeatTimeoutMs: 300 });
+  let n = 0;
+  const timer = setInterval(() => right.link.notify('test.note', { n: n++, pad: new Uint8Array(0) }), 10);
+  await sleep(800);
+  clearInterval(timer);
+  assert.ok(right.link.isOpen && left.link.isOpen, 'a one-way busy link stays open');
+  assert.ok(sent.left >= 8, `the left kept pinging (${sent.left} pings in 800 ms at a 50 ms interval)`);
   left.link.close();
 });
 
