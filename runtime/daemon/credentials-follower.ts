@@ -44,11 +44,17 @@ function leafOf(credentials: NodeCredentials): X509Certificate {
 
 /** The certificate this node holds and the root (of its own bundle) that issued it; undefined if none of its roots did. */
 export function certificateReport(credentials: NodeCredentials): NodeCertificateReport | undefined {
+  // A manager asks at every store change; parsing and checking the chain each time would cost a busy Pi dearly.
+  if (reports.has(credentials)) return reports.get(credentials);
   const leaf = leafOf(credentials);
   const issuer = TrustBundle.fromPem(credentials.caBundlePem).issuerOf(leaf);
-  if (!issuer) return undefined;
-  return { serial: leaf.serialNumber.toLowerCase(), rootDigestHex: issuer.digestHex };
+  const report = issuer ? { serial: leaf.serialNumber.toLowerCase(), rootDigestHex: issuer.digestHex } : undefined;
+  reports.set(credentials, report);
+  return report;
 }
+
+/** Credentials objects are replaced, never changed, so a report computed once per object stays right. */
+const reports = new WeakMap<NodeCredentials, NodeCertificateReport | undefined>();
 
 /** Certificates compared by content, so PEM line breaks or a missing final newline never count as a change (a change means an SD write). */
 function sameCertificates(leftPem: string, rightPem: string): boolean {
