@@ -28,10 +28,11 @@ export class Fleet {
     return `${this.lab.host(index).address}:${edgedPort}`;
   }
 
-  /** Starts edged on host i with its own data dir and socket; extra flags as given. */
-  start(index: number, extra: string[] = []): void {
+  /** Starts edged on host i with its own data dir and socket; extra edged flags and node (V8) flags as given. */
+  start(index: number, extra: string[] = [], nodeFlags: readonly string[] = []): void {
     const host = this.lab.host(index);
     this.lab.start(index, process.execPath, [
+      ...nodeFlags,
       edgedBundle,
       '--config', '/dev/null',
       '--data-dir', host.dataDir,
