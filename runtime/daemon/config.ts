@@ -34,7 +34,7 @@ export interface DaemonConfig {
   /**
    * Gossip timing (see runtime/gossip/config.ts): `lan` finds a dead node in
    * under 2 s for ~0.8 KiB/s per node; `metered` (LTE, long-range radio)
-   * costs about a fifth of the bytes and takes ~8 s. Give every node of a
+   * costs a fifth of the gossip bytes (~0.25 KiB/s per idle node in all) and takes ~8 s. Give every node of a
    * cluster the same profile.
    */
   gossipProfile: GossipProfile;
@@ -106,7 +106,7 @@ export const settings: readonly Setting[] = [
   { key: 'insecureRegistries', flag: '--insecure-registries', env: 'EDGED_INSECURE_REGISTRIES', yaml: 'insecure-registries', help: 'registries reached over plain http: host:port,host2:port' },
   { key: 'runtimeRoot', flag: '--runtime-root', env: 'EDGED_RUNTIME_ROOT', yaml: 'runtime-root', help: 'state directory of the OCI runtime (default: under the data dir)' },
   { key: 'board', flag: '--board', env: 'EDGED_BOARD', yaml: 'board', help: 'board profile id (default: detected)' },
-  { key: 'gossipProfile', flag: '--gossip-profile', env: 'EDGED_GOSSIP_PROFILE', yaml: 'gossip-profile', help: 'lan (dead node found in < 2 s, ~0.8 KiB/s) or metered (~8 s, a fifth of the bytes)' },
+  { key: 'gossipProfile', flag: '--gossip-profile', env: 'EDGED_GOSSIP_PROFILE', yaml: 'gossip-profile', help: 'lan (dead node found in < 2 s, ~0.7 KiB/s idle) or metered (~8 s, ~0.25 KiB/s idle)' },
   { key: 'rebalanceQuietMs', flag: '--rebalance-quiet-period', env: 'EDGED_REBALANCE_QUIET_PERIOD', yaml: 'rebalance-quiet-period', help: 'quiet time before replicas move to a returning node (default 30s)' },
   { key: 'bootConfig', flag: '--boot-config', env: 'EDGED_BOOT_CONFIG', yaml: 'boot-config', help: 'flashed boot config edgectl.yaml (default: /boot/firmware/edgectl.yaml if present)' },
 ];

@@ -71,8 +71,9 @@ export class NodeNetwork {
   linkTo(nodeId: string | undefined, address: string): Link | undefined {
     const dialed = this.peers.existing(address);
     if (dialed) return dialed;
-    // Using the node's own link rather than dialing a second one keeps one connection per pair, and half the heartbeats.
-    if (nodeId !== undefined) for (const link of this.server.links) if (link.isOpen && link.peer.nodeId === nodeId) return link;
+    // Any open link to the node (its own, or a worker's session link) rather than a second one: one connection per
+    // pair, and fewer heartbeats.
+    if (nodeId !== undefined) for (const link of [...this.dialed, ...this.server.links]) if (link.isOpen && link.peer.nodeId === nodeId) return link;
     return this.peers.open(address);
   }
 

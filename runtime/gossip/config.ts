@@ -235,7 +235,7 @@ export function lanDefaults(overrides: Partial<GossipConfig> = {}): GossipConfig
 
 /**
  * Metered or slow links (LTE, long-range radio): about a fifth of the idle
- * bytes of the LAN preset, paid for with detection in ~8 s instead of
+ * gossip bytes of the LAN preset, paid for with detection in ~8 s instead of
  * ~1.8 s (bench/suites/gossip.bench.ts measures both). In exchange it
  * survives link blips of ~5 s instead of ~1 s.
  */
