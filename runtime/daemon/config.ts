@@ -33,9 +33,10 @@ export interface DaemonConfig {
   board: string;
   /**
    * Gossip timing (see runtime/gossip/config.ts): `lan` finds a dead node in
-   * under 2 s for ~0.8 KiB/s per node; `metered` (LTE, long-range radio)
-   * costs a fifth of the gossip bytes (~0.25 KiB/s per idle node in all) and takes ~8 s. Give every node of a
-   * cluster the same profile.
+   * under 2 s, an idle node sending and receiving ~0.7 KiB/s in all;
+   * `metered` (LTE, long-range radio) cuts the gossip bytes to a fifth
+   * (~0.25 KiB/s in all) and takes ~8 s. Give every node of a cluster the
+   * same profile.
    */
   gossipProfile: GossipProfile;
   /** A flashed board's boot-partition config (join token, labels); empty means "look in the usual places". */
