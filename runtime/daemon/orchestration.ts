@@ -2,7 +2,7 @@
 // the scheduler places them, and each pass's actions become one batch of
 // store commands (one Raft entry). Runs only while this manager leads.
 import { nodeCrypto } from '../common/builtin.js';
-import { applyActions, defaultOrchestratorConfig, plan, runsDifferently, schedulingActions, validateOrchestratorConfig, type Action, type OrchestratorConfig } from '../orchestrator/index.js';
+import { applyActions, defaultOrchestratorConfig, plan, predecessorWaitsEndAtMs, runsDifferently, schedulingActions, validateOrchestratorConfig, type Action, type OrchestratorConfig } from '../orchestrator/index.js';
 import { matchesConstraints, rebalance, schedule } from '../scheduler/index.js';
 import type { Command } from '../store/commands.js';
 import type { ClusterState, NodeRecord } from '../store/state.js';
@@ -92,7 +92,8 @@ export class LeaderLoop {
       for (let start = 0; start < commands.length; start += batchCommandsMax) {
         await manager.write({ op: 'batch', commands: commands.slice(start, start + batchCommandsMax) });
       }
-      return planned.wakeAtMs;
+      const waitsEndAtMs = predecessorWaitsEndAtMs({ ...input, services: after.services, tasks: after.tasks }, this.config.predecessorStopWaitMs);
+      return waitsEndAtMs === null ? planned.wakeAtMs : Math.min(planned.wakeAtMs ?? waitsEndAtMs, waitsEndAtMs);
     } catch (error) {
       manager.context.log(`orchestrator: pass failed: ${(error as Error).message}`);
       return Math.floor(manager.context.time.nowMs()) + retryAfterFailureMs;

@@ -2,7 +2,7 @@
 export { plan, reconcile, stages, type Plan, type Stage } from './reconcile.js';
 export type { ReconcileInput, ReconcileOptions } from './pass.js';
 export { applyAction, applyActions } from './apply.js';
-export { schedulingActions, waitingTasks, type SchedulingOptions } from './scheduling.js';
+export { predecessorWaitsEndAtMs, schedulingActions, waitingTasks, type SchedulingOptions } from './scheduling.js';
 export { defaultOrchestratorConfig, simulationOrchestratorConfig, orchestratorConfigProblems, validateOrchestratorConfig, type OrchestratorConfig } from './config.js';
 export { OrchestratorError, OrchestratorErrorCode } from './errors.js';
 export { restartVerdict, type RestartVerdict, type RestartQuestion } from './restart.js';

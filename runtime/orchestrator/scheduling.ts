@@ -54,6 +54,20 @@ export function schedulingActions(input: ReconcileInput, options: SchedulingOpti
   return actions;
 }
 
+/**
+ * When the first task held back for its predecessor stops waiting (the pass
+ * must look again then, a stop report may never come), or null when none waits.
+ */
+export function predecessorWaitsEndAtMs(input: ReconcileInput, predecessorStopWaitMs: number): number | null {
+  const waits = new PredecessorWaits(input.tasks, predecessorStopWaitMs);
+  let earliest: number | null = null;
+  for (const task of waitingTasks(input.tasks)) {
+    const wait = waits.waitOf(task, input.nowMs);
+    if (wait !== null && (earliest === null || wait.untilMs < earliest)) earliest = wait.untilMs;
+  }
+  return earliest;
+}
+
 /** Pending with the reason, written only when the state or the words change (each write is a Raft entry). */
 function markPending(actions: Action[], task: TaskRecord, reason: string, nowMs: number): void {
   if (task.state !== 'pending' || task.message !== reason) actions.push({ kind: 'markTask', taskId: task.id, state: 'pending', message: reason, atMs: nowMs });

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { schedulingActions, type PlaceInput, type Placer } from '../../runtime/orchestrator/index.js';
+import { predecessorWaitsEndAtMs, schedulingActions, type PlaceInput, type Placer } from '../../runtime/orchestrator/index.js';
 import { GiB, makeNode, makeService, makeTask, testPlacer } from './fixtures.js';
 
 function recording(): { placer: Placer; inputs: PlaceInput[] } {
@@ -69,6 +69,16 @@ test('a successor is not placed while the older task of its slot is stopping; pl
   assert.equal(schedulingActions({ services, tasks: [old, stillHeld], nodes, nowMs: 100 + predecessorStopWaitMs }, { placer, allocatableMemoryBytes, predecessorStopWaitMs }), [
     { kind: 'assignTask', taskId: 'successor', nodeId: 'n1', atMs: 100 + predecessorStopWaitMs },
   ]);
+});
+
+test('the pass asks to run again when the first wait for a predecessor runs out', () => {
+  // Proves a held-back task is looked at when its wait ends, not at the next unrelated change or safety timer.
+  const old = makeTask('old', { slot: 1, generation: 1, nodeId: 'n1', state: 'running', desiredState: 'shutdown' });
+  const later = makeTask('later', { slot: 1, generation: 2, createdAtMs: 900 });
+  const first = makeTask('first', { slot: 1, generation: 3, createdAtMs: 300 });
+  assert.is(predecessorWaitsEndAtMs({ services, tasks: [old, later, first], nodes, nowMs: 1000 }, predecessorStopWaitMs), 300 + predecessorStopWaitMs);
+  assert.is(predecessorWaitsEndAtMs({ services, tasks: [{ ...old, state: 'shutdown' }, later], nodes, nowMs: 1000 }, predecessorStopWaitMs), null, 'nothing stopping: nothing to wait for');
+  assert.is(predecessorWaitsEndAtMs({ services, tasks: [old, later], nodes, nowMs: 900 + predecessorStopWaitMs }, predecessorStopWaitMs), null, 'a wait that ran out asks for nothing');
 });
 
 test('no wait for a start-first predecessor that still serves, a stopping task of another slot or service, or one that never reached a node', () => {
