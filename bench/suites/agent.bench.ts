@@ -2,17 +2,11 @@
 // an idle edged compared with a bare node process started the same way in the
 // same run (so the budget is a ratio, independent of this machine).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, type BenchSuite, type Measure } from '../harness.js';
-
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmRSS:\s+(\d+) kB/.exec(status);
-  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(match[1]) / 1024;
-}
+import { rssKiB } from '../proc.js';
 
 async function settledRss(command: string, args: string[], settleMs: number): Promise<number> {
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -21,7 +15,7 @@ async function settledRss(command: string, args: string[], settleMs: number): Pr
   try {
     await new Promise((resolve) => setTimeout(resolve, settleMs));
     if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited early (${child.exitCode}): ${stderr}`);
-    return rssMiB(child.pid!);
+    return rssKiB(child.pid!) / 1024;
   } finally {
     child.kill('SIGKILL');
   }

@@ -2,17 +2,10 @@
 // join time, leader failover, dead-worker detection, idle wire bytes, idle
 // memory and idle disk writes. Counts and ratios; times are wall-clock on a
 // shared machine, so budgets leave room.
-import { readFileSync } from 'node:fs';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { median, percentile, type BenchSuite, type Measure } from '../harness.js';
+import { bareNodeRssKiB, procNumber, rssKiB } from '../proc.js';
 import { Fleet, leaderAmong, nodesByHostname, waitUntil } from '../../test/lab/fleet.js';
-
-function procNumber(pid: number, file: 'status' | 'io', field: string): number {
-  const text = readFileSync(`/proc/${pid}/${file}`, 'utf8');
-  const match = new RegExp(`${field}:\\s+(\\d+)`).exec(text);
-  if (!match) throw new Error(`no ${field} in /proc/${pid}/${file}`);
-  return Number(match[1]);
-}
 
 function linkBytes(fleet: Fleet, index: number): number {
   const text = execFileSync('ip', ['-n', `${fleet.lab.name}-sw`, '-s', 'link', 'show', `p${index}`], { encoding: 'utf8' });
@@ -20,14 +13,6 @@ function linkBytes(fleet: Fleet, index: number): number {
   const rx = Number(lines[lines.findIndex((line) => line.trim().startsWith('RX:')) + 1]!.trim().split(/\s+/)[0]);
   const tx = Number(lines[lines.findIndex((line) => line.trim().startsWith('TX:')) + 1]!.trim().split(/\s+/)[0]);
   return rx + tx;
-}
-
-async function bareNodeRssKiB(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  const rss = procNumber(child.pid!, 'status', 'VmRSS');
-  child.kill('SIGKILL');
-  return rss;
 }
 
 async function writable(fleet: Fleet, index: number, value: string): Promise<boolean> {
@@ -73,8 +58,8 @@ export const suite: BenchSuite = {
       const bare = await bareNodeRssKiB();
       measures.push(
         { name: 'lab.idleWireBytesPerSecondPerWorker', value: bytesPerSecond, unit: 'B/s', note: `bytes in+out of a worker's interface over ${idleSeconds} s idle (5 nodes, default lan gossip profile, every header counted)` },
-        { name: 'lab.workerIdleRssRatioToBareNode', value: procNumber(workerPid, 'status', 'VmRSS') / bare, unit: 'ratio', note: 'worker edged RSS / bare node RSS, same run' },
-        { name: 'lab.managerIdleRssRatioToBareNode', value: procNumber(managerPid, 'status', 'VmRSS') / bare, unit: 'ratio', note: 'manager edged RSS / bare node RSS, same run' },
+        { name: 'lab.workerIdleRssRatioToBareNode', value: rssKiB(workerPid) / bare, unit: 'ratio', note: 'worker edged RSS / bare node RSS, same run' },
+        { name: 'lab.managerIdleRssRatioToBareNode', value: rssKiB(managerPid) / bare, unit: 'ratio', note: 'manager edged RSS / bare node RSS, same run' },
         { name: 'lab.managerIdleDiskBytesPerHour', value: managerWritesPerHour, unit: 'bytes', note: `/proc/pid/io write_bytes of a manager over ${idleSeconds} s idle, scaled to an hour` },
       );
 

@@ -10,13 +10,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { median, percentile, type BenchSuite, type Measure } from '../harness.js';
+import { bareNodeRssKiB, rssKiB } from '../proc.js';
 import { Fleet, nodesByHostname, waitUntil } from '../../test/lab/fleet.js';
 import { labBusyboxImage, startLabRegistry } from '../../test/lab/registry.js';
 import { defaultServiceSpec, type ServiceSpec } from '../../runtime/store/services.js';
 
 const hosts = [1, 2, 3] as const;
 const workers = [2, 3] as const;
-const pollMs = 25;
 
 interface TaskRow {
   id: string;
@@ -56,22 +56,6 @@ function containersOn(fleet: Fleet, index: number): number {
 async function removeAndWaitGone(fleet: Fleet, service: string): Promise<void> {
   await fleet.call(1, 'service.rm', { ref: service });
   await waitUntil(() => hosts.every((index) => !fleet.lab.isRunning(index) || containersOn(fleet, index) === 0), 60_000, `containers of ${service} gone`);
-}
-
-function rssKiB(pid: number): number {
-  const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(match[1]);
-}
-
-/** Same method as lab.bench.ts: an idle bare node's RSS after 1.5 s. */
-async function bareNodeRssKiB(): Promise<number> {
-  const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  const rss = rssKiB(child.pid!);
-  child.kill('SIGKILL');
-  return rss;
 }
 
 const managerV8Flags: readonly string[] = (JSON.parse(readFileSync(new URL('../../boards/pi4b.json', import.meta.url), 'utf8')) as { v8Flags: string[] }).v8Flags;

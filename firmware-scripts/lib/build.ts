@@ -14,7 +14,7 @@ import { FirmwareError } from './errors.js';
 import { requireTools } from './exec.js';
 import { Ext4Partition } from './ext4-partition.js';
 import { FatPartition } from './fat-partition.js';
-import { checkOutputPath, createWorkingCopy, inspectBaseFile, type BaseImage } from './image-file.js';
+import { checkOutputPath, createWorkingCopy, inspectBaseFile } from './image-file.js';
 import { withKernelParams } from './kernel-cmdline.js';
 import { prepareNodeRuntime } from './node-runtime.js';
 import { prepareOciRuntime } from './oci-runtime.js';

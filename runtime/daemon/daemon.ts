@@ -1,7 +1,6 @@
 // edged as a whole: the control socket, and the node's life in a cluster —
 // inactive, joining, active as a manager or a worker. It picks the runtime
 // from what is on disk at start, and serves the control API.
-import type { X509Certificate } from 'node:crypto';
 import { nodeCrypto } from '../common/builtin.js';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';

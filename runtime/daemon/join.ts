@@ -1,7 +1,6 @@
 // Joining a cluster from a token: find a manager (given, or over mDNS), check
 // that it holds the CA the token pins before sending anything secret, send a
 // certificate request with the token, and keep what comes back.
-import type { X509Certificate } from 'node:crypto';
 import { nodeCrypto } from '../common/builtin.js';
 import { EdgeError } from '../common/errors.js';
 import { createNodeKeyAndRequest } from '../pki/certificate-request.js';

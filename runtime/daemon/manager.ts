@@ -2,7 +2,6 @@
 // authority (its key is in the store), the join endpoint, and the control
 // operations that change the cluster. Writes happen on the leader; a follower
 // forwards them there over its link to the leader.
-import type { X509Certificate } from 'node:crypto';
 import { nodeCrypto } from '../common/builtin.js';
 import { join } from 'node:path';
 import { EdgeError } from '../common/errors.js';

@@ -2,7 +2,7 @@
 // the agent that ties them to the dispatcher. Every node has one, managers
 // included; a node without an OCI runtime logs why and runs no tasks.
 import { join } from 'node:path';
-import { createAgent, type Agent, type AgentTopic, type AssignBody } from '../agent/index.js';
+import { createAgent, type Agent, type AgentTopic } from '../agent/index.js';
 import { createExecutor, type CreatedExecutor } from '../containers/executor/index.js';
 import { ImageService } from '../containers/image/index.js';
 import type { NodeContext } from './context.js';

@@ -20,7 +20,6 @@ const majorText = 3;
 const majorArray = 4;
 const majorMap = 5;
 const majorTag = 6;
-const majorSimple = 7;
 
 /** Key refused outright: assigning it to a plain object would replace its prototype. */
 const prototypeKey = '__proto__';

@@ -8,7 +8,7 @@ import { SeededRng, type Rng } from '../../runtime/common/rng.js';
 import { encodeCbor } from '../../runtime/wire/codec.js';
 import { definePart, defineMessage, defineMethod, defineTopic } from '../../runtime/wire/definitions.js';
 import { WireError, WireErrorCode } from '../../runtime/wire/errors.js';
-import { defaultWireLimits, wireLimits, type WireLimits } from '../../runtime/wire/limits.js';
+import { defaultWireLimits, wireLimits } from '../../runtime/wire/limits.js';
 import { link } from '../../runtime/wire/messages/link.js';
 import { any, array, bool, bytes, float, int, object, oneOf, optional, record, string, uint } from '../../runtime/wire/schema.js';
 import { createVocabulary, type DecodeOptions } from '../../runtime/wire/vocabulary.js';
