@@ -13,7 +13,7 @@ import { forceNewCluster, type ForcedCluster } from '../raft/force-new-cluster.j
 import { RaftNode } from '../raft/node.js';
 import { openFileStorage, type FileStorage } from '../raft/storage/index.js';
 import type { ApplyResult } from '../store/apply.js';
-import { acceptedTokenDigestsHex, caDirective, signingCa } from '../store/ca-rotation.js';
+import { acceptedTokenDigestsHex, caDirective, rootDigestHex, signingCa } from '../store/ca-rotation.js';
 import { decodeCommand, encodeCommand, type Command } from '../store/commands.js';
 import { managers, nodeByRaftId, type ClusterState, type NodeRecord } from '../store/state.js';
 import { ClusterStore } from '../store/store.js';
@@ -490,30 +490,29 @@ export class ManagerRuntime {
     if (node && body.cert && (node.tls?.serial !== body.cert.serial || node.tls.rootDigestHex !== body.cert.rootDigestHex)) {
       void this.write({ op: 'node.tls', id: node.id, tls: { serial: body.cert.serial, rootDigestHex: body.cert.rootDigestHex } }).catch(note('the certificate'));
     }
-    const shared = this.sessionShared();
     const role = node?.role ?? 'worker';
+    const keys = this.sessionKeys();
     // A node that redialed while its old link lingers gets a close listener for the new link too.
     if (this.sessions.get(peer.nodeId)?.link !== link) link.onClose(() => this.sessions.get(peer.nodeId)?.link === link && this.sessions.delete(peer.nodeId));
-    this.sessions.set(peer.nodeId, { link, answered: `${role} ${shared.key}` });
-    // The directive carries certificates (~2 KB): only to a node that does not hold it yet.
-    const { ca, ...answer } = shared.answer;
-    const caFresh = ca && body.caKnown !== shared.caKey ? { ca, caKey: shared.caKey } : {};
-    return { ...answer, ...caFresh, role, clusterTimeMs: Math.max(0, Math.floor(nowMs)) };
-  }
-
-  /** The part of a session answer every node gets, and a short key that changes when it does. */
-  private sessionShared(): {
-    answer: { clusterId: string; leader?: string; managers: ManagerAddress[]; ca?: ReturnType<typeof caDirective> };
-    caKey: string;
-    key: string;
-  } {
+    this.sessions.set(peer.nodeId, { link, answered: `${role} ${keys.answer}` });
     const leader = this.leaderNodeId();
     const state = this.store.state;
-    const managers = this.managerAddresses();
-    const answer = { clusterId: state.clusterId, ...(leader ? { leader } : {}), managers, ...(state.ca.certPem ? { ca: caDirective(state) } : {}) };
-    // The CA directive is named by its signing root and whether a rotation runs, not by its certificates.
-    const caKey = `${answer.ca?.signingRootDigestHex ?? ''}/${state.caRotation ? 'rotating' : 'settled'}`;
-    return { answer, caKey, key: `${leader ?? ''} ${caKey} ${JSON.stringify(managers)}` };
+    // The directive carries certificates (~2 KB): only to a node that does not hold it yet.
+    const caFresh = state.ca.certPem && body.caKnown !== keys.ca ? { ca: caDirective(state), caKey: keys.ca } : {};
+    return { clusterId: state.clusterId, ...(leader ? { leader } : {}), managers: this.managerAddresses(), ...caFresh, role, clusterTimeMs: Math.max(0, Math.floor(nowMs)) };
+  }
+
+  /**
+   * Short keys for what a session answer says: `ca` names the CA directive
+   * by its signing root and whether a rotation runs (not by its
+   * certificates), `answer` everything every node is told. Cheap enough for
+   * the status tick.
+   */
+  private sessionKeys(): { ca: string; answer: string } {
+    const state = this.store.state;
+    const signingRoot = state.caRotation?.nextDigestHex ?? (state.ca.certPem ? rootDigestHex(state) : '');
+    const ca = `${signingRoot}/${state.caRotation ? 'rotating' : 'settled'}`;
+    return { ca, answer: `${this.leaderNodeId() ?? ''} ${ca} ${JSON.stringify(this.managerAddresses())}` };
   }
 
   /**
@@ -523,7 +522,7 @@ export class ManagerRuntime {
    */
   private nudgeChangedSessions(): void {
     if (this.sessions.size === 0) return;
-    const { key } = this.sessionShared();
+    const key = this.sessionKeys().answer;
     for (const [nodeId, session] of this.sessions) {
       const answered = `${this.store.state.nodes[nodeId]?.role ?? 'worker'} ${key}`;
       if (answered === session.answered) continue;
@@ -535,7 +534,6 @@ export class ManagerRuntime {
       }
     }
   }
-
 
   /**
    * A fresh certificate for a member, with the role the store gives it. Any
