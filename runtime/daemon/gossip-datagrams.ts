@@ -136,6 +136,13 @@ export function unknownKeyReply(keyId: number): Uint8Array {
   return reply;
 }
 
+interface PeerState {
+  address: string;
+  host: string;
+  port: number;
+  unansweredPings: number;
+}
+
 interface SendKey {
   keyId: number;
   key: Uint8Array;
@@ -237,7 +244,7 @@ export class ProbeDatagrams {
   private socket: Socket | undefined;
   private closed = false;
   /** Per peer: where its datagrams go (an "unknown key" answer must come from there) and datagram pings not acked since. */
-  private readonly peers = new Map<string, { address: string; unansweredPings: number }>();
+  private readonly peers = new Map<string, PeerState>();
   private repliesThisSecond = 0;
   private replySecond = 0;
 
@@ -277,30 +284,43 @@ export class ProbeDatagrams {
 
   /**
    * Sends `message` to `peer` at `address` ("host:port") as a datagram; false
-   * when it must go over the link instead. Returns `unreachable` (and stops
-   * using the key) when pings to the peer keep going unanswered by datagram.
+   * when it must go over the link instead. Pings that keep going unanswered by
+   * datagram drop the key and tell `onUnreachable`.
    */
   trySend(peer: string, address: string, message: GossipMessage): boolean {
     if (!this.socket || !carriedByDatagram(message)) return false;
     const key = this.keys.sendKey(peer);
     if (!key) return false;
-    let state = this.peers.get(peer);
-    if (!state || state.address !== address) this.peers.set(peer, (state = { address, unansweredPings: 0 }));
+    const datagram = encodeProbeDatagram(message, key.keyId, key.key);
+    const state = this.peerState(peer, address);
+    if (!datagram || !state) {
+      this.counts.fellBackToLink++;
+      return false;
+    }
     if (message.type === 'ping' && ++state.unansweredPings > unansweredPingsMax) {
       this.options.log(`gossip: ${unansweredPingsMax} pings to ${peer} at ${address} over UDP got no ack; probing it over the link (is ${address} open to UDP?)`);
       this.forgetPeer(peer);
       this.options.onUnreachable?.(peer);
       return false;
     }
-    const datagram = encodeProbeDatagram(message, key.keyId, key.key);
-    const target = hostPort(address);
-    if (!datagram || !target) {
-      this.counts.fellBackToLink++;
-      return false;
-    }
-    this.socket.send(datagram, target.port, target.host);
+    this.socket.send(datagram, state.port, state.host);
     this.counts.sent++;
     return true;
+  }
+
+  /** Where `peer`'s datagrams go, parsed once per address; undefined for an address that is not IP:PORT. */
+  private peerState(peer: string, address: string): PeerState | undefined {
+    const known = this.peers.get(peer);
+    if (known?.address === address) return known;
+    let endpoint: { host: string; port: number };
+    try {
+      endpoint = parseHostPort(address, 'member address');
+    } catch {
+      return undefined;
+    }
+    const state = { address, ...endpoint, unansweredPings: 0 };
+    this.peers.set(peer, state);
+    return state;
   }
 
   /** An ack from `peer`, by datagram or over a link: our datagram pings reach it. */
@@ -331,7 +351,7 @@ export class ProbeDatagrams {
       // Unauthenticated, so taken only from the address this node sends that peer's datagrams to.
       const peer = this.keys.peerOfSendKey(reading.keyId);
       const state = peer === undefined ? undefined : this.peers.get(peer);
-      if (peer === undefined || !state || !sameEndpoint(state.address, host, port)) {
+      if (peer === undefined || !state || state.host !== host || state.port !== port) {
         this.counts.dropped++;
         return;
       }
@@ -357,18 +377,5 @@ export class ProbeDatagrams {
     }
     if (++this.repliesThisSecond > unknownKeyRepliesPerSecondMax) return;
     this.socket?.send(unknownKeyReply(keyId), port, host);
-  }
-}
-
-function sameEndpoint(address: string, host: string, port: number): boolean {
-  const endpoint = hostPort(address);
-  return endpoint !== undefined && endpoint.port === port && endpoint.host === host;
-}
-
-function hostPort(address: string): { host: string; port: number } | undefined {
-  try {
-    return parseHostPort(address, 'member address');
-  } catch {
-    return undefined;
   }
 }
