@@ -13,7 +13,7 @@ const ready = needsRoot() && needsCommands('ip', 'nsenter');
 test('boards with only a token in their config join over mDNS; node ls --json shows 3 ready nodes', async () => {
   if (!ready) return;
   const fleet = Fleet.create({ name: 'mdnsj', hosts: 3 });
-  try {
+  await fleet.run(async () => {
     fleet.start(1);
     await fleet.ready(1);
     const init = JSON.parse(fleet.edgectl(1, ['swarm', 'init', '--json']));
@@ -40,12 +40,7 @@ test('boards with only a token in their config join over mDNS; node ls --json sh
     }
     assert.match(fleet.logs(2), /joined cluster/);
     assert.not.match(fleet.logs(2), /--manager/);
-  } catch (error) {
-    for (const index of [1, 2, 3]) console.log(`--- host${index}\n${fleet.logs(index).slice(-3000)}`);
-    throw error;
-  } finally {
-    fleet.destroy();
-  }
+  }, { logHosts: [1, 2, 3] });
 });
 
 test.run();

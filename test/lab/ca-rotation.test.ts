@@ -62,7 +62,7 @@ test('swarm ca --rotate moves every node to a new root; tokens, failover and ref
   if (!ready) return;
   const fleet = Fleet.create({ name: 'carot', hosts: 5 });
   const all = [1, 2, 3, 4];
-  try {
+  await fleet.run(async () => {
     for (const index of [...all, 5]) fleet.start(index);
     for (const index of [...all, 5]) await fleet.ready(index);
     const init = await fleet.call(1, 'swarm.init', {});
@@ -153,13 +153,7 @@ test('swarm ca --rotate moves every node to a new root; tokens, failover and ref
     fleet.start(4);
     const refusedOldRoot = /refused a connection from \S+: EDGE_PKI_CERT_UNTRUSTED/;
     await waitUntil(() => [1, 2, 3].some((index) => refusedOldRoot.test(fleet.logs(index))), 20_000, 'a manager to refuse the old-root certificate');
-  } catch (error) {
-    for (const index of [1, 2, 3, 4, 5]) console.log(`--- host${index}\n${fleet.logs(index).slice(-3000)}`);
-    throw error;
-  } finally {
-    if (process.env.CAROT_DEBUG) for (const index of [1, 2, 3, 4, 5]) console.log(`--- host${index}\n${fleet.logs(index)}`);
-    fleet.destroy();
-  }
+  }, { logHosts: [1, 2, 3, 4, 5] });
 });
 
 test.run();

@@ -82,6 +82,32 @@ export class Fleet {
     this.lab.destroy();
   }
 
+  /**
+   * Runs a lab test's body; if it fails, prints the tail of the edged logs of
+   * `logHosts` (default: every host) first. The lab is destroyed either way.
+   */
+  async run(body: () => Promise<void>, options: { logHosts?: readonly number[]; logChars?: number } = {}): Promise<void> {
+    try {
+      await body();
+    } catch (error) {
+      const hosts = options.logHosts ?? this.lab.hosts.map((host) => host.index);
+      for (const index of hosts) console.log(`--- host${index}\n${this.logs(index).slice(-(options.logChars ?? 3000))}`);
+      throw error;
+    } finally {
+      this.destroy();
+    }
+  }
+
+  /** How a control call on host i ends: `code` '' when it succeeds, else the error's code and message. */
+  async outcome(index: number, method: string, body: unknown, timeoutMs = 20_000): Promise<{ code: string; message: string }> {
+    try {
+      await this.call(index, method, body, timeoutMs);
+      return { code: '', message: '' };
+    } catch (error) {
+      return { code: (error as { code?: string }).code ?? 'no code', message: (error as Error).message };
+    }
+  }
+
   logs(index: number): string {
     return this.lab.logs(index);
   }

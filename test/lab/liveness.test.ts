@@ -21,7 +21,7 @@ async function statusEverywhere(fleet: Fleet, managers: number[], hostname: stri
 test('kill -9 of a worker: down on every manager within the bound; back to ready after restart', async () => {
   if (!ready) return;
   const fleet = Fleet.create({ name: 'alive', hosts: 5 });
-  try {
+  await fleet.run(async () => {
     for (let index = 1; index <= 5; index++) fleet.start(index);
     for (let index = 1; index <= 5; index++) await fleet.ready(index);
     const init = await fleet.call(1, 'swarm.init', {});
@@ -43,12 +43,7 @@ test('kill -9 of a worker: down on every manager within the bound; back to ready
     await fleet.call(4, 'swarm.leave', { force: false });
     await waitUntil(() => statusEverywhere(fleet, [1, 2, 3], 'host4', 'down'), 10_000, 'host4 shown down after leaving');
     assert.match((await nodesByHostname(fleet, 1)).get('host4').statusMessage, /left/);
-  } catch (error) {
-    for (const index of [1, 5]) console.log(`--- host${index}\n${fleet.logs(index).slice(-4000)}`);
-    throw error;
-  } finally {
-    fleet.destroy();
-  }
+  }, { logHosts: [1, 5], logChars: 4000 });
 });
 
 test.run();

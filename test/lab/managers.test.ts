@@ -11,7 +11,7 @@ const ready = needsRoot() && needsCommands('ip', 'nsenter');
 test('leader killed → a new leader takes writes; a partitioned manager cannot write; heal converges', async () => {
   if (!ready) return;
   const fleet = Fleet.create({ name: 'mgrs', hosts: 5 });
-  try {
+  await fleet.run(async () => {
     for (let index = 1; index <= 5; index++) fleet.start(index);
     for (let index = 1; index <= 5; index++) await fleet.ready(index);
     const init = await fleet.call(1, 'swarm.init', {});
@@ -54,9 +54,7 @@ test('leader killed → a new leader takes writes; a partitioned manager cannot 
     const labels = (await nodesByHostname(fleet, isolated)).get('host5').labels;
     if (labels.cut !== undefined) console.log(fleet.logs(isolated), fleet.logs(newLeader));
     assert.is(labels.cut, undefined, 'the isolated write never took effect');
-  } finally {
-    fleet.destroy();
-  }
+  });
 });
 
 test.run();

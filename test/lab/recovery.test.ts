@@ -13,14 +13,9 @@ import { Fleet, nodesByHostname, waitUntil } from './fleet.js';
 
 const ready = needsRoot() && needsCommands('ip', 'nsenter');
 
-/** The error code a write on host `index` fails with, or '' when it succeeds. */
-async function writeOutcome(fleet: Fleet, index: number, labels: Record<string, string>): Promise<{ code: string; message: string }> {
-  try {
-    await fleet.call(index, 'node.update', { ref: 'host5', labelsAdd: labels }, 10_000);
-    return { code: '', message: '' };
-  } catch (error) {
-    return { code: (error as { code?: string }).code ?? 'no code', message: (error as Error).message };
-  }
+/** How a label write through host `index` ends ('' when it succeeds). */
+function writeOutcome(fleet: Fleet, index: number, labels: Record<string, string>): Promise<{ code: string; message: string }> {
+  return fleet.outcome(index, 'node.update', { ref: 'host5', labelsAdd: labels }, 10_000);
 }
 
 async function isLeader(fleet: Fleet, index: number): Promise<boolean> {
@@ -36,7 +31,7 @@ test('two of three managers lost for good → force-new-cluster on the survivor 
   if (!ready) return;
   const fleet = Fleet.create({ name: 'fnc', hosts: 5 });
   const started = Date.now();
-  try {
+  await fleet.run(async () => {
     for (let index = 1; index <= 5; index++) fleet.start(index);
     for (let index = 1; index <= 5; index++) await fleet.ready(index);
     const init = await fleet.call(1, 'swarm.init', {});
@@ -121,33 +116,18 @@ test('two of three managers lost for good → force-new-cluster on the survivor 
     assert.is(nodes.get('host1').role, 'worker', 'host1 demoted');
     assert.ok(await isLeader(fleet, 2), 'host2 still leads');
     console.log(`recovery lab: ${Date.now() - started} ms`);
-  } catch (error) {
-    for (const index of [2, 3, 4]) console.log(`--- host${index}\n${fleet.logs(index).slice(-3000)}`);
-    throw error;
-  } finally {
-    fleet.destroy();
-  }
+  }, { logHosts: [2, 3, 4] });
 });
-
-/** The error code of a control call, or '' when it succeeds. */
-async function refusalOf(fleet: Fleet, index: number, method: string, body: unknown): Promise<{ code: string; message: string }> {
-  try {
-    await fleet.call(index, method, body, 30_000);
-    return { code: '', message: '' };
-  } catch (error) {
-    return { code: (error as { code?: string }).code ?? 'no code', message: (error as Error).message };
-  }
-}
 
 test('force-new-cluster refuses where there is no manager state, and on a healthy cluster goes ahead with a warning', async () => {
   if (!ready) return;
   const fleet = Fleet.create({ name: 'fncb', hosts: 3 });
-  try {
+  await fleet.run(async () => {
     for (const index of [1, 2, 3]) fleet.start(index);
     for (const index of [1, 2, 3]) await fleet.ready(index);
     const force = { forceNewCluster: true };
 
-    const inactive = await refusalOf(fleet, 3, 'swarm.init', force);
+    const inactive = await fleet.outcome(3, 'swarm.init', force, 30_000);
     assert.is(inactive.code, 'EDGE_SWARM_NOT_MEMBER');
     assert.match(inactive.message, 'this node is not a manager of a cluster');
 
@@ -156,11 +136,11 @@ test('force-new-cluster refuses where there is no manager state, and on a health
     await fleet.call(3, 'swarm.join', { token: init.workerToken, manager: fleet.address(1) });
     await waitUntil(async () => [...(await nodesByHostname(fleet, 1)).values()].filter((node) => node.status === 'ready').length === 3, 20_000, 'three ready nodes');
 
-    const onWorker = await refusalOf(fleet, 3, 'swarm.init', force);
+    const onWorker = await fleet.outcome(3, 'swarm.init', force, 30_000);
     assert.is(onWorker.code, 'EDGE_NOT_A_MANAGER');
     assert.match(onWorker.message, 'this node is not a manager');
-    assert.is((await refusalOf(fleet, 1, 'swarm.init', {})).code, 'EDGE_SWARM_ALREADY_MEMBER', 'without the flag, init on a member keeps its error');
-    const moved = await refusalOf(fleet, 1, 'swarm.init', { ...force, advertiseAddr: '10.254.42.99' });
+    assert.is((await fleet.outcome(1, 'swarm.init', {}, 30_000)).code, 'EDGE_SWARM_ALREADY_MEMBER', 'without the flag, init on a member keeps its error');
+    const moved = await fleet.outcome(1, 'swarm.init', { ...force, advertiseAddr: '10.254.42.99' }, 30_000);
     assert.is(moved.code, 'EDGE_SWARM_FORCE_OPTION');
     assert.is((await nodesByHostname(fleet, 2)).get('host2').managerStatus, 'reachable', 'a refusal changed nothing');
 
@@ -177,18 +157,13 @@ test('force-new-cluster refuses where there is no manager state, and on a health
     // host2 still runs with its old view: its Raft messages are refused, and nothing moves host1.
     await waitUntil(() => fleet.logs(1).includes('no longer a Raft member'), 20_000, 'host1 to refuse host2\'s Raft messages');
     assert.ok(await isLeader(fleet, 1));
-    const fromLost = await refusalOf(fleet, 2, 'node.update', { ref: 'host3', labelsAdd: { from: 'host2' } });
+    const fromLost = await fleet.outcome(2, 'node.update', { ref: 'host3', labelsAdd: { from: 'host2' } }, 30_000);
     assert.ok(['EDGE_CLUSTER_NO_LEADER', 'EDGE_CLUSTER_NOT_MEMBER'].includes(fromLost.code), `a write through the left-out manager is refused (${fromLost.code})`);
     await fleet.call(1, 'node.update', { ref: 'host3', labelsAdd: { still: 'leader' } });
     const labels = (await nodesByHostname(fleet, 1)).get('host3').labels;
     assert.is(labels.still, 'leader');
     assert.is(labels.from, undefined, 'the refused write never took effect');
-  } catch (error) {
-    for (const index of [1, 2]) console.log(`--- host${index}\n${fleet.logs(index).slice(-3000)}`);
-    throw error;
-  } finally {
-    fleet.destroy();
-  }
+  }, { logHosts: [1, 2] });
 });
 
 test.run();

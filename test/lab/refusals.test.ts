@@ -9,18 +9,15 @@ import { Fleet, nodesByHostname, waitUntil } from './fleet.js';
 const ready = needsRoot() && needsCommands('ip', 'nsenter');
 
 async function joinError(fleet: Fleet, index: number, token: string, manager: string): Promise<{ code: string; message: string }> {
-  try {
-    await fleet.call(index, 'swarm.join', { token, manager }, 15_000);
-  } catch (error) {
-    return { code: (error as { code: string }).code, message: (error as Error).message };
-  }
-  throw new Error('the join was accepted but should have been refused');
+  const outcome = await fleet.outcome(index, 'swarm.join', { token, manager }, 15_000);
+  if (outcome.code === '') throw new Error('the join was accepted but should have been refused');
+  return outcome;
 }
 
 test('wrong tokens, foreign nodes and removed nodes are refused with their reasons', async () => {
   if (!ready) return;
   const fleet = Fleet.create({ name: 'refuse', hosts: 4 });
-  try {
+  await fleet.run(async () => {
     for (let index = 1; index <= 4; index++) fleet.start(index);
     for (let index = 1; index <= 4; index++) await fleet.ready(index);
     const cluster = await fleet.call(1, 'swarm.init', {});
@@ -55,9 +52,7 @@ test('wrong tokens, foreign nodes and removed nodes are refused with their reaso
     await waitUntil(() => /EDGE_LINK_NODE_REMOVED|removed/.test(fleet.logs(3)), 15_000, 'host3 to log that it was refused as removed');
     assert.match(fleet.logs(1), /refused a connection from .*NODE_REMOVED/);
     assert.not.ok((await nodesByHostname(fleet, 1)).has('host3'));
-  } finally {
-    fleet.destroy();
-  }
+  });
 });
 
 test.run();

@@ -20,7 +20,7 @@ function serialOf(fleet: Fleet, index: number): string {
 test('node certificates renew at 50–80 % of their life and links keep working', async () => {
   if (!ready) return;
   const fleet = Fleet.create({ name: 'renew', hosts: 2 });
-  try {
+  await fleet.run(async () => {
     for (const index of [1, 2]) fleet.start(index);
     for (const index of [1, 2]) await fleet.ready(index);
     const init = await fleet.call(1, 'swarm.init', { certExpiryMs: 60_000 });
@@ -35,12 +35,7 @@ test('node certificates renew at 50–80 % of their life and links keep working'
     const host2 = (await nodesByHostname(fleet, 1)).get('host2');
     assert.is(host2.status, 'ready');
     assert.is(host2.labels.renewed, 'yes');
-  } catch (error) {
-    for (const index of [1, 2]) console.log(`--- host${index}\n${fleet.logs(index).slice(-3000)}`);
-    throw error;
-  } finally {
-    fleet.destroy();
-  }
+  }, { logHosts: [1, 2] });
 });
 
 test.run();

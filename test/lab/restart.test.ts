@@ -10,7 +10,7 @@ const ready = needsRoot() && needsCommands('ip', 'nsenter');
 test('kill -9 of every host, then restart: the cluster returns with its state', async () => {
   if (!ready) return;
   const fleet = Fleet.create({ name: 'restart', hosts: 4 });
-  try {
+  await fleet.run(async () => {
     for (let index = 1; index <= 4; index++) fleet.start(index);
     for (let index = 1; index <= 4; index++) await fleet.ready(index);
     const init = await fleet.call(1, 'swarm.init', {});
@@ -41,9 +41,7 @@ test('kill -9 of every host, then restart: the cluster returns with its state', 
     // Writes work again.
     await fleet.call(2, 'node.update', { ref: 'host4', availability: 'active' });
     assert.is((await nodesByHostname(fleet, 1)).get('host4').availability, 'active');
-  } finally {
-    fleet.destroy();
-  }
+  });
 });
 
 test.run();

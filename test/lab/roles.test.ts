@@ -11,7 +11,7 @@ const ready = needsRoot() && needsCommands('ip', 'nsenter');
 test('promote a worker, demote a manager, refuse to demote the last one', async () => {
   if (!ready) return;
   const fleet = Fleet.create({ name: 'roles', hosts: 2 });
-  try {
+  await fleet.run(async () => {
     for (const index of [1, 2]) fleet.start(index);
     for (const index of [1, 2]) await fleet.ready(index);
     const init = await fleet.call(1, 'swarm.init', {});
@@ -41,12 +41,7 @@ test('promote a worker, demote a manager, refuse to demote the last one', async 
     assert.is(nodes.get('host1').role, 'worker');
     assert.is(nodes.get('host2').managerStatus, 'leader');
     await fleet.call(2, 'node.update', { ref: 'host1', labelsAdd: { after: 'demote' } });
-  } catch (error) {
-    for (const index of [1, 2]) console.log(`--- host${index}\n${fleet.logs(index).slice(-2500)}`);
-    throw error;
-  } finally {
-    fleet.destroy();
-  }
+  }, { logHosts: [1, 2], logChars: 2500 });
 });
 
 test.run();

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { type Fleet, nodesByHostname, waitUntil } from './fleet.js';
 import { labBusyboxImage } from './registry.js';
 import {
-  printLogs, runningContainers, runningPerNode, runningPerSlotMax, servicesLabReady, sleep, spreadOver, startServiceCluster, type TaskRow,
+  runningContainers, runningPerNode, runningPerSlotMax, servicesLabReady, sleep, spreadOver, startServiceCluster, type TaskRow,
 } from './services-helpers.js';
 
 const ready = servicesLabReady();
@@ -51,7 +51,7 @@ async function rebalanceTo(fleet: Fleet, target: number[], what: string): Promis
 test('drain moves replicas away; active again and back from down, the node gets its share again', async () => {
   if (!ready) return;
   const fleet = await startServiceCluster({ name: 'svcdrn', hosts: 3, edgedFlags: ['--rebalance-quiet-period', '3s'] });
-  try {
+  await fleet.run(async () => {
     fleet.edgectl(1, [
       'service', 'create', '--detach', '--name', 'drn', '--replicas', String(replicas), '--reserve-memory', '8M',
       '--update-parallelism', '1', '--update-order', 'stop-first', '--update-monitor', '1s',
@@ -81,12 +81,7 @@ test('drain moves replicas away; active again and back from down, the node gets 
     const current = (await tasksOf(fleet, 'drn')).filter((task) => task.node === 'host3' && task.state === 'running');
     await waitUntil(() => runningContainers(fleet, 3).length === 2, 30_000, 'host3 runs exactly its two current tasks');
     assert.equal(runningContainers(fleet, 3).sort(), current.map((task) => task.id).sort());
-  } catch (error) {
-    printLogs(fleet);
-    throw error;
-  } finally {
-    fleet.destroy();
-  }
+  }, { logChars: 6000 });
 });
 
 test.run();

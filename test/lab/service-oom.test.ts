@@ -13,7 +13,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { waitUntil } from './fleet.js';
 import { labBusyboxImage } from './registry.js';
-import { printLogs, serviceTasks, servicesLabReady, sleep, startServiceCluster, type TaskRow } from './services-helpers.js';
+import { serviceTasks, servicesLabReady, sleep, startServiceCluster, type TaskRow } from './services-helpers.js';
 
 const ready = servicesLabReady();
 const restartDelayMs = 4000;
@@ -23,7 +23,7 @@ const clockSlackMs = 250;
 test('an OOM-killed task says so, and is restarted per on-failure, delay and max attempts', async () => {
   if (!ready) return;
   const fleet = await startServiceCluster({ name: 'svcoom', hosts: 1 });
-  try {
+  await fleet.run(async () => {
     assert.match(fleet.logs(1), /running tasks with cgroup v1/, 'this lab checks the cgroup v1 evidence file');
     // dd's 64 MiB block buffer cannot fit under a 32 MiB limit (swap is limited to the same value).
     fleet.edgectl(1, [
@@ -65,12 +65,7 @@ test('an OOM-killed task says so, and is restarted per on-failure, delay and max
       const gapMs = firstSeenAtMs.get(order[index]!.id)! - order[index - 1]!.updatedAtMs;
       assert.ok(gapMs >= restartDelayMs - clockSlackMs, `restart ${index} appeared ${gapMs} ms after the failure; the delay is ${restartDelayMs} ms`);
     }
-  } catch (error) {
-    printLogs(fleet);
-    throw error;
-  } finally {
-    fleet.destroy();
-  }
+  }, { logChars: 6000 });
 });
 
 test.run();

@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { nodesByHostname, waitUntil } from './fleet.js';
 import { labBusyboxImage } from './registry.js';
 import {
-  printLogs, runningContainers, runningPerNode, serviceTasks, servicesLabReady, sleep, spreadOver, startServiceCluster, type TaskRow,
+  runningContainers, runningPerNode, serviceTasks, servicesLabReady, sleep, spreadOver, startServiceCluster, type TaskRow,
 } from './services-helpers.js';
 
 const ready = servicesLabReady();
@@ -27,7 +27,7 @@ function doubledSlots(list: readonly TaskRow[]): number[] {
 test('a partitioned worker keeps its tasks while they are replaced; after the heal exactly N run, one per slot', async () => {
   if (!ready) return;
   const fleet = await startServiceCluster({ name: 'svcpart', hosts: 3 });
-  try {
+  await fleet.run(async () => {
     fleet.edgectl(1, ['service', 'create', '--detach', '--name', 'part', '--replicas', String(replicas), '--reserve-memory', '8M', labBusyboxImage, 'sleep', '3600']);
     await waitUntil(() => runningPerNode(serviceTasks(fleet, 'part')).get('host3') === 2 && serviceTasks(fleet, 'part').filter((task) => task.state === 'running').length === replicas, 90_000, 'six replicas running, two on host3');
     const before = serviceTasks(fleet, 'part');
@@ -81,12 +81,7 @@ test('a partitioned worker keeps its tasks while they are replaced; after the he
     assert.equal(running.map((task) => task.slot).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6], 'one running task per slot');
     assert.equal(containers, running.map((task) => task.id).sort(), 'the running containers are exactly the running tasks');
     for (const id of stale) assert.ok(['orphaned', 'shutdown'].includes(after.find((task) => task.id === id)?.state ?? 'removed from history'), `stale task ${id} stays ended`);
-  } catch (error) {
-    printLogs(fleet);
-    throw error;
-  } finally {
-    fleet.destroy();
-  }
+  }, { logChars: 6000 });
 });
 
 test.run();

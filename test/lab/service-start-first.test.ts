@@ -13,7 +13,7 @@ import type { Fleet } from './fleet.js';
 import { waitUntil } from './fleet.js';
 import { labBusyboxImage } from './registry.js';
 import {
-  containerEnv, edgectlAsync, printLogs, runningContainers, runningPerSlotMax, servicesLabReady, sleep, startServiceCluster, type TaskRow,
+  containerEnv, edgectlAsync, runningContainers, runningPerSlotMax, servicesLabReady, sleep, startServiceCluster, type TaskRow,
 } from './services-helpers.js';
 
 const ready = servicesLabReady();
@@ -70,7 +70,7 @@ async function specVersionOf(fleet: Fleet, service: string): Promise<number> {
 test('start-first keeps N replicas serving through an update; stop-first does not', async () => {
   if (!ready) return;
   const fleet = await startServiceCluster({ name: 'svcsf', hosts: 3 });
-  try {
+  await fleet.run(async () => {
     // Ready one second after start, stops at once on SIGTERM (sh as pid 1 would otherwise ignore it until the grace ends).
     const program = 'trap "exit 0" TERM; sleep 1; touch /tmp/ready; while true; do sleep 1; done';
     fleet.edgectl(1, [
@@ -117,12 +117,7 @@ test('start-first keeps N replicas serving through an update; stop-first does no
     ]);
     await waitUntil(() => containersEverywhere(fleet).length === replicas, 30_000, `exactly ${replicas} containers running after the stop-first update`);
     for (const { index, id } of containersEverywhere(fleet)) assert.ok(containerEnv(fleet, index, id).includes('VERSION=3'), `container ${id} on host${index} runs with VERSION=3`);
-  } catch (error) {
-    printLogs(fleet);
-    throw error;
-  } finally {
-    fleet.destroy();
-  }
+  }, { logChars: 6000 });
 });
 
 test.run();

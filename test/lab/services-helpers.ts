@@ -123,11 +123,6 @@ export function containerEnv(fleet: Fleet, index: number, id: string): string[] 
   return (JSON.parse(readFileSync(config, 'utf8')) as { process: { env: string[] } }).process.env;
 }
 
-/** Prints the tail of every host's edged log; for a failing test. */
-export function printLogs(fleet: Fleet, charsMax = 6000): void {
-  for (const host of fleet.lab.hosts) console.log(`--- host${host.index}\n${fleet.logs(host.index).slice(-charsMax)}`);
-}
-
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

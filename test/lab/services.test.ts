@@ -18,7 +18,7 @@ function fetchFrom(fleet: Fleet, from: number, address: string): string {
 test('deploy, spread, answer on each node, heal after a worker dies, explain what cannot run', async () => {
   if (!ready) return;
   const fleet = await startServiceCluster({ name: 'svc', hosts: 3 });
-  try {
+  await fleet.run(async () => {
     // The example stack: one web task per board (host port 8080).
     fleet.edgectl(1, ['service', 'deploy', '-f', 'examples/web-stack.yml', '--stack', 'web', '--detach']);
     await waitUntil(() => runningPerNode(tasks(fleet, 'web_httpd')).size === 3, 90_000, 'a web task running on each of the 3 hosts');
@@ -80,12 +80,7 @@ test('deploy, spread, answer on each node, heal after a worker dies, explain wha
       const listed = execFileSync('runc', ['--root', `${fleet.lab.host(1).runcRoot}/runtime`, 'list', '-q'], { encoding: 'utf8' });
       return !tasks(fleet, 'web_httpd').some((task) => listed.includes(task.id)) || listed.trim().split('\n').filter(Boolean).length <= 1;
     }, 30_000, 'spread containers gone from host1');
-  } catch (error) {
-    for (const index of [1, 2, 3]) console.log(`--- host${index}\n${fleet.logs(index).slice(index === 1 ? -12000 : -2000)}`);
-    throw error;
-  } finally {
-    fleet.destroy();
-  }
+  }, { logChars: 12000 });
 });
 
 test.run();
